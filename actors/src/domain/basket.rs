@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// A selection as clients send it (`POST /order/basket/selection`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct BasketSelectionRequest {
     #[serde(default)]
@@ -25,6 +25,7 @@ pub struct BasketSelectionRequest {
         with = "dates::optional",
         skip_serializing_if = "Option::is_none"
     )]
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub selection_date: Option<DateTime<Utc>>,
 }
 
@@ -41,7 +42,7 @@ impl BasketSelectionRequest {
 }
 
 /// A processing attached to a dataset selection (stored and returned; run by rs-processing).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ProcessDatasetDescription {
     pub process_business_id: String,
@@ -51,7 +52,7 @@ pub struct ProcessDatasetDescription {
 
 /// A file filter of a dataset selection: file types (`RAWDATA`, `QUICKLOOK`) and a regular
 /// expression that must match the whole file name.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct FileSelectionDescription {
     #[serde(default)]
@@ -224,7 +225,9 @@ mod tests {
 
     fn item(second: u32) -> ItemsSelection {
         let date = Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, second).single();
-        let Some(date) = date else { panic!("valid date") };
+        let Some(date) = date else {
+            panic!("valid date")
+        };
         ItemsSelection {
             date,
             request: BasketSelectionRequest {
@@ -288,7 +291,11 @@ mod tests {
         b.add_items("A", "Alpha", item(1));
         b.add_items("C", "alpine", item(1));
         b.sort();
-        let labels: Vec<_> = b.selections.iter().map(|s| s.dataset_label.as_str()).collect();
+        let labels: Vec<_> = b
+            .selections
+            .iter()
+            .map(|s| s.dataset_label.as_str())
+            .collect();
         assert_eq!(labels, vec!["Alpha", "alpine", "beta"]);
     }
 }

@@ -110,11 +110,23 @@ mod tests {
     #[test]
     fn stac_roles_map_to_regards_types() {
         assert_eq!(DataType::from_stac_roles(["data"]), DataType::Rawdata);
-        assert_eq!(DataType::from_stac_roles(["overview"]), DataType::QuicklookSd);
+        assert_eq!(
+            DataType::from_stac_roles(["overview"]),
+            DataType::QuicklookSd
+        );
         assert_eq!(DataType::from_stac_roles(["visual"]), DataType::QuicklookHd);
-        assert_eq!(DataType::from_stac_roles(["thumbnail"]), DataType::Thumbnail);
-        assert_eq!(DataType::from_stac_roles(["visual", "data"]), DataType::Rawdata);
-        assert_eq!(DataType::from_stac_roles(Vec::<&str>::new()), DataType::Rawdata);
+        assert_eq!(
+            DataType::from_stac_roles(["thumbnail"]),
+            DataType::Thumbnail
+        );
+        assert_eq!(
+            DataType::from_stac_roles(["visual", "data"]),
+            DataType::Rawdata
+        );
+        assert_eq!(
+            DataType::from_stac_roles(Vec::<&str>::new()),
+            DataType::Rawdata
+        );
         assert_eq!(DataType::from_stac_roles(["foo"]), DataType::Other);
     }
 

@@ -32,10 +32,14 @@ pub fn parse(text: &str) -> Option<DateTime<Utc>> {
     if let Ok(d) = DateTime::parse_from_rfc3339(text) {
         return Some(truncate(d.with_timezone(&Utc)));
     }
-    ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"]
-        .iter()
-        .find_map(|f| NaiveDateTime::parse_from_str(text, f).ok())
-        .map(|n| truncate(n.and_utc()))
+    [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%dT%H:%M",
+    ]
+    .iter()
+    .find_map(|f| NaiveDateTime::parse_from_str(text, f).ok())
+    .map(|n| truncate(n.and_utc()))
 }
 
 /// serde `with` module for `DateTime<Utc>`.

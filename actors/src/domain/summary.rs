@@ -81,8 +81,10 @@ mod tests {
 
     #[test]
     fn merge_adds_every_counter() {
-        let mut a = FileTypeSummary::default();
-        a.objects_count = 1;
+        let mut a = FileTypeSummary {
+            objects_count: 1,
+            ..FileTypeSummary::default()
+        };
         a.add_file(DataType::Rawdata, false, Some(10));
         let mut b = a.clone();
         b.merge(&a);

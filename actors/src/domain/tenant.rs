@@ -51,7 +51,10 @@ mod tests {
 
     #[test]
     fn accepts_project_names() {
-        assert_eq!(Tenant::parse("demo").map(|t| t.to_string()), Ok("demo".into()));
+        assert_eq!(
+            Tenant::parse("demo").map(|t| t.to_string()),
+            Ok("demo".into())
+        );
         assert!(Tenant::parse("PROJECT_1.a-b").is_ok());
     }
 

@@ -1,0 +1,112 @@
+//! Bearer tokens: HS256 JWTs carrying `tenant`, `role`, `sub`, `email`.
+
+use crate::auth::Role;
+use crate::config::Secret;
+use chrono::{Duration, Utc};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+
+/// Claims of a bearer token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Claims {
+    pub tenant: String,
+    pub role: String,
+    pub sub: String,
+    pub email: String,
+    pub exp: i64,
+}
+
+/// Why a token was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum TokenError {
+    #[error("invalid token: {0}")]
+    Invalid(#[from] jsonwebtoken::errors::Error),
+}
+
+/// Signs and verifies bearer tokens with one HS256 key.
+#[derive(Clone)]
+pub struct TokenCodec {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+}
+
+impl TokenCodec {
+    /// A codec for `secret`.
+    pub fn new(secret: &Secret) -> Self {
+        let bytes = secret.expose().as_bytes();
+        Self {
+            encoding: EncodingKey::from_secret(bytes),
+            decoding: DecodingKey::from_secret(bytes),
+        }
+    }
+
+    /// Issues a token valid for `ttl`.
+    pub fn issue(
+        &self,
+        tenant: &str,
+        email: &str,
+        role: Role,
+        ttl: Duration,
+    ) -> Result<String, TokenError> {
+        let claims = Claims {
+            tenant: tenant.to_owned(),
+            role: role.as_str().to_owned(),
+            sub: email.to_owned(),
+            email: email.to_owned(),
+            exp: (Utc::now() + ttl).timestamp(),
+        };
+        Ok(jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            &claims,
+            &self.encoding,
+        )?)
+    }
+
+    /// Verifies signature and expiry and returns the claims.
+    pub fn verify(&self, token: &str) -> Result<Claims, TokenError> {
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.leeway = 0;
+        validation.set_required_spec_claims(&["exp"]);
+        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation)?;
+        Ok(data.claims)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn codec(key: &str) -> TokenCodec {
+        TokenCodec::new(&Secret::new(key))
+    }
+
+    #[test]
+    fn round_trip_keeps_every_claim() {
+        let c = codec("a-key-of-at-least-thirty-two-bytes!!");
+        let token = c.issue("demo", "u@x.fr", Role::Admin, Duration::hours(1));
+        let Ok(token) = token else {
+            panic!("signing failed")
+        };
+        let Ok(claims) = c.verify(&token) else {
+            panic!("verification failed")
+        };
+        assert_eq!(claims.tenant, "demo");
+        assert_eq!(claims.email, "u@x.fr");
+        assert_eq!(claims.sub, "u@x.fr");
+        assert_eq!(claims.role, "ADMIN");
+    }
+
+    #[test]
+    fn refuses_other_keys_and_expired_tokens() {
+        let c = codec("a-key-of-at-least-thirty-two-bytes!!");
+        let other = codec("another-key-of-at-least-thirty-two-b");
+        let Ok(token) = other.issue("demo", "u@x", Role::Public, Duration::hours(1)) else {
+            panic!("signing failed")
+        };
+        assert!(c.verify(&token).is_err());
+        let Ok(expired) = c.issue("demo", "u@x", Role::Public, Duration::hours(-1)) else {
+            panic!("signing failed")
+        };
+        assert!(c.verify(&expired).is_err());
+    }
+}

@@ -1,0 +1,64 @@
+//! The upload variant of a selection: a text file of provider ids, one per line.
+
+use crate::http::ApiError;
+
+/// Longest accepted file, in lines (`regards.order.basket.upload.file.max.lines`).
+pub const MAX_UPLOAD_LINES: usize = 1000;
+/// Provider ids per catalogue query, as the original batches them.
+pub const PROVIDER_IDS_PER_QUERY: usize = 100;
+
+/// The provider ids of an uploaded file: trimmed, blank lines skipped, duplicates kept once.
+/// More than `MAX_UPLOAD_LINES` lines → 413.
+pub fn provider_id_lines(text: &str) -> Result<Vec<String>, ApiError> {
+    let lines: Vec<&str> = text.lines().collect();
+    if lines.len() > MAX_UPLOAD_LINES {
+        return Err(ApiError::PayloadTooLarge(format!(
+            "The file has {} lines, more than the {MAX_UPLOAD_LINES} allowed",
+            lines.len()
+        )));
+    }
+    let mut ids: Vec<String> = Vec::new();
+    for line in lines {
+        let id = line.trim();
+        if !id.is_empty() && !ids.iter().any(|known| known == id) {
+            ids.push(id.to_owned());
+        }
+    }
+    Ok(ids)
+}
+
+/// The `q` the original writes for a chunk of provider ids (kept in the stored request).
+pub fn provider_ids_query(ids: &[String]) -> String {
+    let quoted: Vec<String> = ids
+        .iter()
+        .map(|id| format!("\"{}\"", id.replace('\\', "\\\\").replace('"', "\\\"")))
+        .collect();
+    format!("providerId:({})", quoted.join(" OR "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trims_skips_blanks_and_dedups() {
+        let ids = provider_id_lines(" a \r\n\nb\na\n");
+        assert!(matches!(ids, Ok(ref v) if v == &["a".to_owned(), "b".to_owned()]));
+    }
+
+    #[test]
+    fn refuses_more_than_a_thousand_lines() {
+        let text = "x\n".repeat(MAX_UPLOAD_LINES + 1);
+        assert!(matches!(
+            provider_id_lines(&text),
+            Err(ApiError::PayloadTooLarge(_))
+        ));
+        assert!(provider_id_lines(&"x\n".repeat(MAX_UPLOAD_LINES)).is_ok());
+    }
+
+    #[test]
+    fn quotes_ids_in_the_stored_query() {
+        let q = provider_ids_query(&["a".into(), "b\"c".into()]);
+        assert_eq!(q, "providerId:(\"a\" OR \"b\\\"c\")");
+    }
+}

@@ -1,0 +1,104 @@
+//! Evaluates basket selection requests against the catalogue.
+
+use crate::catalog::query::{Query, QueryError, Searchable};
+use futures::TryStreamExt;
+use regards_order_actors::domain::{BasketSelectionRequest, FileTypeSummary, Tenant};
+use regards_order_actors::ports::{CatalogStore, ObjectRow, ObjectScope, StoreResult};
+use std::collections::{BTreeMap, HashSet};
+
+/// A selection request ready to be matched against objects.
+#[derive(Debug, Clone)]
+pub struct CompiledSelection {
+    dataset_urn: Option<String>,
+    include: Option<HashSet<String>>,
+    exclude: HashSet<String>,
+    query: Query,
+}
+
+impl CompiledSelection {
+    /// Parses the request's `q` values (combined with AND).
+    pub fn compile(request: &BasketSelectionRequest) -> Result<Self, QueryError> {
+        let mut query = Query::all();
+        for q in request.queries() {
+            query = query.and(Query::parse(q)?);
+        }
+        let include = request
+            .entity_ids_to_include
+            .as_ref()
+            .filter(|ids| !ids.is_empty())
+            .map(|ids| ids.iter().cloned().collect());
+        let exclude = request
+            .entity_ids_to_exclude
+            .iter()
+            .flatten()
+            .cloned()
+            .collect();
+        Ok(Self {
+            dataset_urn: request.dataset_urn.clone().filter(|d| !d.is_empty()),
+            include,
+            exclude,
+            query,
+        })
+    }
+
+    /// True when the object belongs to this selection.
+    pub fn matches(&self, row: &ObjectRow) -> bool {
+        if self
+            .dataset_urn
+            .as_ref()
+            .is_some_and(|d| *d != row.dataset_urn)
+        {
+            return false;
+        }
+        if self
+            .include
+            .as_ref()
+            .is_some_and(|ids| !ids.contains(&row.urn))
+        {
+            return false;
+        }
+        if self.exclude.contains(&row.urn) {
+            return false;
+        }
+        self.query.matches(&Searchable {
+            id: &row.urn,
+            provider_id: &row.provider_id,
+            dataset: &row.dataset_urn,
+            properties: &row.properties,
+        })
+    }
+
+    /// The narrowest catalogue scan that holds every matching object.
+    pub fn scope(&self) -> ObjectScope {
+        ObjectScope {
+            dataset_urn: self.dataset_urn.clone(),
+            urns: self.include.as_ref().map(|ids| {
+                let mut ids: Vec<String> = ids.iter().cloned().collect();
+                ids.sort();
+                ids
+            }),
+            provider_ids: None,
+        }
+    }
+}
+
+/// Counts, per dataset, the objects of `scope` matched by at least one of `selections`
+/// (the union: an object selected twice counts once). Datasets with no match are absent.
+pub async fn summarize(
+    store: &dyn CatalogStore,
+    tenant: &Tenant,
+    scope: &ObjectScope,
+    selections: &[CompiledSelection],
+) -> StoreResult<BTreeMap<String, FileTypeSummary>> {
+    let mut per_dataset: BTreeMap<String, FileTypeSummary> = BTreeMap::new();
+    let mut rows = store.scan_objects(tenant, scope);
+    while let Some(row) = rows.try_next().await? {
+        if selections.iter().any(|s| s.matches(&row)) {
+            per_dataset
+                .entry(row.dataset_urn.clone())
+                .or_default()
+                .merge(&row.summary);
+        }
+    }
+    Ok(per_dataset)
+}

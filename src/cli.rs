@@ -1,0 +1,122 @@
+//! The command line: `serve`, `token`, `catalog import`, `migrate`.
+
+use crate::auth::{Role, TokenCodec};
+use crate::catalog::import::import_path;
+use crate::config::Settings;
+use crate::startup::Application;
+use crate::{db, telemetry};
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use regards_order_actors::domain::Tenant;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Order engine for Earth-observation and scientific data archives.
+#[derive(Debug, Parser)]
+#[command(name = "regards-order", version, about)]
+pub struct Cli {
+    /// TOML configuration file (defaults, then this file, then REGARDS_ORDER_* variables).
+    #[arg(long, global = true, env = "REGARDS_ORDER_CONFIG")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// What to do.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the service.
+    Serve,
+    /// Print a bearer token signed with the configured key.
+    Token {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        email: String,
+        /// PUBLIC, REGISTERED_USER, EXPLOIT, ADMIN, PROJECT_ADMIN or INSTANCE_ADMIN.
+        #[arg(long)]
+        role: String,
+        #[arg(long, default_value_t = 24)]
+        ttl_hours: i64,
+    },
+    /// Catalogue operations.
+    #[command(subcommand)]
+    Catalog(CatalogCommand),
+    /// Apply database migrations and exit.
+    Migrate,
+}
+
+/// `catalog` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum CatalogCommand {
+    /// Import STAC JSON files (Collection, Item, ItemCollection) or static catalog folders.
+    Import {
+        #[arg(long)]
+        tenant: String,
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+}
+
+/// Parses the command line and runs it; errors are printed with their whole cause chain.
+pub async fn run() -> ExitCode {
+    let cli = Cli::parse();
+    let settings = match Settings::load(cli.config.as_deref()) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            return ExitCode::from(2);
+        }
+    };
+    telemetry::init_logs(settings.log_format);
+    match execute(cli.command, settings).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn execute(command: Command, settings: Settings) -> anyhow::Result<()> {
+    match command {
+        Command::Serve => {
+            let app = Application::build(settings).await?;
+            app.run_until_stopped().await?;
+        }
+        Command::Token {
+            tenant,
+            email,
+            role,
+            ttl_hours,
+        } => {
+            Tenant::parse(&tenant).context("invalid --tenant")?;
+            let role: Role = role.parse().map_err(anyhow::Error::msg)?;
+            let codec = TokenCodec::new(&settings.auth.jwt_secret);
+            let token = codec.issue(&tenant, &email, role, chrono::Duration::hours(ttl_hours))?;
+            println!("{token}");
+        }
+        Command::Catalog(CatalogCommand::Import { tenant, files }) => {
+            let tenant = Tenant::parse(&tenant).context("invalid --tenant")?;
+            let store = db::connect(&settings.effective_database_url()).await?;
+            for file in files {
+                let report = import_path(store.as_ref(), &tenant, &file)
+                    .await
+                    .with_context(|| format!("cannot import {}", file.display()))?;
+                println!(
+                    "{}: {} datasets, {} objects, {} files",
+                    file.display(),
+                    report.datasets,
+                    report.objects,
+                    report.files
+                );
+            }
+        }
+        Command::Migrate => {
+            let url = settings.effective_database_url();
+            db::migrate(&url).await?;
+            println!("migrations applied to {}", db::redact(&url));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,124 @@
+//! Typed, layered configuration: compiled defaults, then a TOML file, then
+//! `REGARDS_ORDER_*` environment variables (`__` separates nesting levels).
+
+mod secret;
+mod storage;
+
+pub use secret::Secret;
+pub use storage::{StorageKind, StorageSettings};
+
+use anyhow::Context;
+use config::{Config, Environment, File, FileFormat};
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+const DEFAULTS: &str = include_str!("defaults.toml");
+
+/// Development key of bearer tokens: accepted, with a loud warning.
+pub const DEV_JWT_SECRET: &str = "regards-order-development-jwt-secret-do-not-use-in-production";
+/// Development key of public order tokens: accepted, with a loud warning.
+pub const DEV_ORDER_SECRET: &str =
+    "regards-order-development-order-secret-do-not-use-in-production";
+
+/// Format of the log lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Signing keys.
+#[derive(Debug, Clone, Deserialize)]
+pub struct AuthSettings {
+    /// HS256 key of bearer tokens.
+    pub jwt_secret: Secret,
+    /// HS256 key of public order tokens.
+    pub order_secret: Secret,
+}
+
+/// Order creation and retrieval limits.
+#[derive(Debug, Clone, Deserialize)]
+pub struct OrderSettings {
+    pub bucket_size_mb: u64,
+    pub max_files_per_suborder: u64,
+    pub max_active_suborders_per_user: u32,
+    pub user_suborder_duration_hours: u32,
+    pub app_suborder_duration_hours: u32,
+    pub expiration_max_hours: u32,
+}
+
+/// The whole configuration.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Settings {
+    /// Listen address; port 0 picks a free port.
+    pub bind: String,
+    /// Base of every URL the service writes; `http://<bound address>` when absent.
+    pub public_url: Option<String>,
+    /// `sqlite://…` or `postgres://…`; `sqlite://<data_dir>/regards-order.db` when absent.
+    pub database_url: Option<String>,
+    /// Working directory: restored-file cache, SQLite file.
+    pub data_dir: PathBuf,
+    pub log_format: LogFormat,
+    /// Largest accepted request body (catalogue imports), in MiB.
+    pub max_body_mb: u64,
+    pub auth: AuthSettings,
+    pub orders: OrderSettings,
+    pub storages: Vec<StorageSettings>,
+}
+
+impl Settings {
+    /// Loads defaults, then `file` (or the file named by `REGARDS_ORDER_CONFIG`), then the
+    /// environment.
+    pub fn load(file: Option<&Path>) -> anyhow::Result<Self> {
+        let mut builder = Config::builder().add_source(File::from_str(DEFAULTS, FileFormat::Toml));
+        if let Some(path) = file {
+            builder = builder.add_source(File::from(path).format(FileFormat::Toml));
+        }
+        let env = Environment::with_prefix("REGARDS_ORDER")
+            .prefix_separator("_")
+            .separator("__")
+            .try_parsing(true);
+        let settings: Settings = builder
+            .add_source(env)
+            .build()
+            .context("cannot read the configuration")?
+            .try_deserialize()
+            .context("invalid configuration")?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    /// The database URL in effect.
+    pub fn effective_database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) => url.clone(),
+            None => format!("sqlite://{}/regards-order.db", self.data_dir.display()),
+        }
+    }
+
+    /// True when a development signing key is in use.
+    pub fn uses_development_secrets(&self) -> Vec<&'static str> {
+        let mut keys = Vec::new();
+        if self.auth.jwt_secret.expose() == DEV_JWT_SECRET {
+            keys.push("auth.jwt_secret");
+        }
+        if self.auth.order_secret.expose() == DEV_ORDER_SECRET {
+            keys.push("auth.order_secret");
+        }
+        keys
+    }
+
+    fn validate(&self) -> anyhow::Result<()> {
+        if self.auth.jwt_secret.expose().len() < 32 || self.auth.order_secret.expose().len() < 32 {
+            anyhow::bail!("auth.jwt_secret and auth.order_secret must be at least 32 bytes long");
+        }
+        if self.orders.bucket_size_mb == 0 || self.orders.max_files_per_suborder == 0 {
+            anyhow::bail!("orders.bucket_size_mb and orders.max_files_per_suborder must be > 0");
+        }
+        if self.orders.max_active_suborders_per_user == 0 {
+            anyhow::bail!("orders.max_active_suborders_per_user must be > 0");
+        }
+        storage::validate_all(&self.storages)
+    }
+}

@@ -1,0 +1,46 @@
+//! Migrations of each backend, embedded in the binary (no folder to ship, no build-time
+//! database needed).
+
+use sqlx::SqlSafeStr;
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+
+/// One migration: (version, description, SQL).
+type Script = (i64, &'static str, &'static str);
+
+const SQLITE: &[Script] = &[(
+    1,
+    "catalog and baskets",
+    include_str!("../../migrations/sqlite/0001_catalog_and_baskets.sql"),
+)];
+
+const POSTGRES: &[Script] = &[(
+    1,
+    "catalog and baskets",
+    include_str!("../../migrations/postgres/0001_catalog_and_baskets.sql"),
+)];
+
+fn migrator(scripts: &[Script]) -> Migrator {
+    let migrations = scripts
+        .iter()
+        .map(|(version, description, sql)| {
+            Migration::new(
+                *version,
+                (*description).into(),
+                MigrationType::Simple,
+                (*sql).into_sql_str(),
+                false,
+            )
+        })
+        .collect();
+    Migrator::with_migrations(migrations)
+}
+
+/// The SQLite migrations.
+pub fn sqlite() -> Migrator {
+    migrator(SQLITE)
+}
+
+/// The Postgres migrations.
+pub fn postgres() -> Migrator {
+    migrator(POSTGRES)
+}

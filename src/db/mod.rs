@@ -1,0 +1,89 @@
+//! Database stores: SQLite (embedded default) and Postgres, behind the `Store` port.
+//!
+//! Both backends share one implementation of every query (`$N` placeholders and the SQL used
+//! here are valid in both), instantiated per backend by the `impl_*_store!` macros; what
+//! differs — connection options, migrations, column types — stays in the backend's module.
+
+mod basket_sql;
+mod catalog_sql;
+mod errors;
+mod migrations;
+mod postgres;
+mod sqlite;
+
+pub use postgres::PgStore;
+pub use sqlite::SqliteStore;
+
+use anyhow::Context;
+use regards_order_actors::ports::Store;
+use std::sync::Arc;
+
+/// Which backend a URL selects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    /// The backend of `url`, from its scheme.
+    pub fn of(url: &str) -> anyhow::Result<Self> {
+        if url.starts_with("sqlite:") {
+            Ok(Backend::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Backend::Postgres)
+        } else {
+            anyhow::bail!("database_url must start with sqlite:// or postgres://")
+        }
+    }
+}
+
+/// Connects to `url`, applies pending migrations and returns the store.
+pub async fn connect(url: &str) -> anyhow::Result<Arc<dyn Store>> {
+    let store: Arc<dyn Store> = match Backend::of(url)? {
+        Backend::Sqlite => Arc::new(SqliteStore::connect(url).await?),
+        Backend::Postgres => Arc::new(PgStore::connect(url).await?),
+    };
+    Ok(store)
+}
+
+/// Applies pending migrations to `url` and returns.
+pub async fn migrate(url: &str) -> anyhow::Result<()> {
+    connect(url)
+        .await
+        .with_context(|| format!("cannot migrate {}", redact(url)))?;
+    Ok(())
+}
+
+/// The URL without its password, for logs.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let credentials = &url[scheme_end + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redacts_passwords_only() {
+        assert_eq!(redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");
+        assert_eq!(redact("postgres://u@h/db"), "postgres://u@h/db");
+        assert_eq!(redact("sqlite://data/x.db"), "sqlite://data/x.db");
+    }
+
+    #[test]
+    fn picks_the_backend_from_the_scheme() {
+        assert_eq!(Backend::of("sqlite://x").ok(), Some(Backend::Sqlite));
+        assert_eq!(Backend::of("postgresql://x").ok(), Some(Backend::Postgres));
+        assert!(Backend::of("mysql://x").is_err());
+    }
+}

@@ -1,0 +1,50 @@
+//! The Postgres backend (production).
+
+use crate::db::{errors::store_error, migrations};
+use anyhow::Context;
+use async_trait::async_trait;
+use regards_order_actors::ports::{Store, StoreResult};
+use sqlx::postgres::PgPoolOptions;
+use sqlx::{PgPool, Postgres};
+use std::time::Duration;
+
+/// Store on a Postgres database.
+#[derive(Clone)]
+pub struct PgStore {
+    pool: PgPool,
+}
+
+impl PgStore {
+    /// Connects and migrates.
+    pub async fn connect(url: &str) -> anyhow::Result<Self> {
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect(url)
+            .await
+            .with_context(|| format!("cannot connect to {}", crate::db::redact(url)))?;
+        migrations::postgres()
+            .run(&pool)
+            .await
+            .context("cannot apply Postgres migrations")?;
+        Ok(Self { pool })
+    }
+}
+
+crate::db::catalog_sql::impl_catalog_store!(PgStore, Postgres);
+crate::db::basket_sql::impl_basket_store!(PgStore, Postgres);
+
+#[async_trait]
+impl Store for PgStore {
+    fn backend(&self) -> &'static str {
+        "postgres"
+    }
+
+    async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map_err(store_error)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,66 @@
+//! The embedded SQLite backend (a file under `data_dir`, WAL mode).
+
+use crate::db::{errors::store_error, migrations};
+use anyhow::Context;
+use async_trait::async_trait;
+use regards_order_actors::ports::{Store, StoreResult};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Sqlite, SqlitePool};
+use std::str::FromStr;
+use std::time::Duration;
+
+/// Store on a SQLite file.
+#[derive(Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Opens (creating it and its folder if needed) and migrates the database file.
+    pub async fn connect(url: &str) -> anyhow::Result<Self> {
+        let options = SqliteConnectOptions::from_str(url)
+            .with_context(|| format!("invalid SQLite URL {url}"))?
+            .create_if_missing(true)
+            .foreign_keys(true)
+            // WAL: readers never wait for the writer; NORMAL is durable in WAL mode except
+            // for the last transactions on power loss, not on a process crash.
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(Duration::from_secs(10));
+        if let Some(parent) = options.get_filename().parent()
+            && !parent.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("cannot create {}", parent.display()))?;
+        }
+        // SQLite has one writer at a time: a few connections serve concurrent readers.
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await
+            .with_context(|| format!("cannot open SQLite database {url}"))?;
+        migrations::sqlite()
+            .run(&pool)
+            .await
+            .context("cannot apply SQLite migrations")?;
+        Ok(Self { pool })
+    }
+}
+
+crate::db::catalog_sql::impl_catalog_store!(SqliteStore, Sqlite);
+crate::db::basket_sql::impl_basket_store!(SqliteStore, Sqlite);
+
+#[async_trait]
+impl Store for SqliteStore {
+    fn backend(&self) -> &'static str {
+        "sqlite"
+    }
+
+    async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map_err(store_error)?;
+        Ok(())
+    }
+}

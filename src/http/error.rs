@@ -1,0 +1,114 @@
+//! The one error type of the HTTP boundary: picks the status and the original's
+//! `{"messages": [...]}` body; internal causes are logged once and never sent.
+
+use actix_web::{HttpResponse, ResponseError, http::StatusCode};
+use regards_order_actors::ports::StoreError;
+use serde::Serialize;
+
+/// An error answered to a client.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// 204 with no body (no basket, empty selection).
+    #[error("no content")]
+    NoContent,
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    Unauthorized(String),
+    /// A lifecycle action refused, with the original's reason code (401).
+    #[error("{0}")]
+    Refused(&'static str),
+    #[error("{0}")]
+    Forbidden(String),
+    /// 404, with a message or (as the original does on several endpoints) empty.
+    #[error("not found")]
+    NotFound(Option<String>),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    PayloadTooLarge(String),
+    #[error("{}", .0.join("; "))]
+    Unprocessable(Vec<String>),
+    #[error("{0}")]
+    Unavailable(String),
+    #[error("internal error")]
+    Internal(#[source] anyhow::Error),
+}
+
+/// The original's error body.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Messages {
+    pub messages: Vec<String>,
+}
+
+impl ApiError {
+    /// An internal error from a plain message.
+    pub fn internal(message: &str) -> Self {
+        ApiError::Internal(anyhow::anyhow!(message.to_owned()))
+    }
+
+    /// 422 with one message.
+    pub fn unprocessable(message: impl Into<String>) -> Self {
+        ApiError::Unprocessable(vec![message.into()])
+    }
+
+    fn messages(&self) -> Option<Vec<String>> {
+        match self {
+            ApiError::NoContent | ApiError::NotFound(None) => None,
+            ApiError::NotFound(Some(m)) => Some(vec![m.clone()]),
+            ApiError::Unprocessable(list) => Some(list.clone()),
+            ApiError::Refused(code) => Some(vec![(*code).to_owned()]),
+            ApiError::Internal(_) => Some(vec![
+                "An unexpected error occurred, please consult the microservice log".to_owned(),
+            ]),
+            other => Some(vec![other.to_string()]),
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        ApiError::Internal(anyhow::Error::new(e))
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::NoContent => StatusCode::NO_CONTENT,
+            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::Unauthorized(_) | ApiError::Refused(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let ApiError::Internal(cause) = self {
+            // The whole chain, once, here; the client only gets the generic message.
+            tracing::error!(error = format!("{cause:#}"), "request failed");
+        }
+        let mut response = HttpResponse::build(self.status_code());
+        match self.messages() {
+            Some(messages) => response.json(Messages { messages }),
+            None => response.finish(),
+        }
+    }
+}
+
+impl From<regards_order_actors::domain::BasketError> for ApiError {
+    fn from(e: regards_order_actors::domain::BasketError) -> Self {
+        use regards_order_actors::domain::BasketError;
+        match e {
+            BasketError::SelectionNotFound(_) => ApiError::NotFound(Some(e.to_string())),
+            BasketError::HasFileFilter(_) | BasketError::HasProcessing(_) => {
+                ApiError::BadRequest(e.to_string())
+            }
+        }
+    }
+}

@@ -1,0 +1,9 @@
+//! Shared pieces of the HTTP layer: errors, HATEOAS wrappers, extractor configuration.
+
+mod error;
+mod extractors;
+mod hateoas;
+
+pub use error::{ApiError, Messages};
+pub use extractors::{json_config, path_config, query_config};
+pub use hateoas::{EntityModel, Link};

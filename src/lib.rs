@@ -1,0 +1,14 @@
+//! regards-order: an order engine for Earth-observation and scientific data archives,
+//! API-compatible with the Order service of REGARDS.
+
+pub mod auth;
+pub mod basket;
+pub mod catalog;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod http;
+pub mod routes;
+pub mod startup;
+pub mod state;
+pub mod telemetry;

@@ -1,0 +1,235 @@
+//! BasketController (`/order/basket`), every endpoint REGISTERED_USER.
+
+use crate::auth::{Caller, Role};
+use crate::basket::{BasketDto, provider_id_lines};
+use crate::http::{ApiError, EntityModel, Messages};
+use crate::state::AppState;
+use actix_multipart::Multipart;
+use actix_web::{HttpResponse, delete, get, post, put, web};
+use futures::TryStreamExt;
+use regards_order_actors::domain::{
+    Basket, BasketSelectionRequest, FileSelectionDescription, ProcessDatasetDescription, dates,
+};
+use serde::de::DeserializeOwned;
+
+/// Largest accepted upload file: 1000 provider ids of reasonable length.
+const MAX_UPLOAD_BYTES: usize = 1024 * 1024;
+
+/// Registers the resource.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(get_basket)
+        .service(empty_basket)
+        .service(add_selection)
+        .service(upload_selection)
+        .service(remove_dataset)
+        .service(remove_item)
+        .service(update_processing)
+        .service(update_file_filters);
+}
+
+/// `EntityModel<BasketDto>`, for the OpenAPI document.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct BasketModel {
+    content: BasketDto,
+    links: Vec<crate::http::Link>,
+}
+
+fn answer(basket: &Basket) -> HttpResponse {
+    HttpResponse::Ok().json(EntityModel::bare(BasketDto::from(basket)))
+}
+
+/// D1: the caller's basket, 204 when none.
+#[utoipa::path(get, path = "/order/basket", tag = "basket",
+    responses((status = 200, body = BasketModel), (status = 204, description = "no basket")))]
+#[get("/order/basket")]
+pub(super) async fn get_basket(
+    caller: Caller,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Role::RegisteredUser)?;
+    Ok(answer(&state.baskets.get(&caller).await?))
+}
+
+/// D2: deletes the basket; always 204.
+#[utoipa::path(delete, path = "/order/basket", tag = "basket",
+    responses((status = 204, description = "basket deleted")))]
+#[delete("/order/basket")]
+pub(super) async fn empty_basket(
+    caller: Caller,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Role::RegisteredUser)?;
+    state.baskets.clear(&caller).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// D3: adds a selection.
+#[utoipa::path(post, path = "/order/basket/selection", tag = "basket",
+    request_body = BasketSelectionRequest,
+    responses((status = 200, body = BasketModel), (status = 204, description = "no file selected"),
+        (status = 400, body = Messages), (status = 422, body = Messages)))]
+#[post("/order/basket/selection")]
+pub(super) async fn add_selection(
+    caller: Caller,
+    state: web::Data<AppState>,
+    body: web::Json<BasketSelectionRequest>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Role::RegisteredUser)?;
+    Ok(answer(
+        &state
+            .baskets
+            .add_selection(&caller, body.into_inner())
+            .await?,
+    ))
+}
+
+/// D4: adds the objects of the provider ids listed in the multipart part `file`.
+#[utoipa::path(post, path = "/order/basket/selection/upload", tag = "basket",
+    request_body(content_type = "multipart/form-data", description = "part `file`: one provider id per line, at most 1000 lines"),
+    responses((status = 200, body = BasketModel), (status = 204, description = "nothing found"),
+        (status = 413, body = Messages)))]
+#[post("/order/basket/selection/upload")]
+pub(super) async fn upload_selection(
+    caller: Caller,
+    state: web::Data<AppState>,
+    mut form: Multipart,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Role::RegisteredUser)?;
+    let mut text = None;
+    while let Some(mut field) = form.try_next().await.map_err(bad_multipart)? {
+        if field.name() != Some("file") {
+            continue;
+        }
+        let mut bytes = Vec::new();
+        while let Some(chunk) = field.try_next().await.map_err(bad_multipart)? {
+            if bytes.len() + chunk.len() > MAX_UPLOAD_BYTES {
+                return Err(ApiError::PayloadTooLarge(format!(
+                    "The file is larger than {MAX_UPLOAD_BYTES} bytes"
+                )));
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        text = Some(String::from_utf8(bytes).map_err(|_| {
+            ApiError::BadRequest("The file must be UTF-8 text, one provider id per line".into())
+        })?);
+    }
+    let Some(text) = text else {
+        return Err(ApiError::BadRequest(
+            "Required request part 'file' is not present".into(),
+        ));
+    };
+    let ids = provider_id_lines(&text)?;
+    if ids.is_empty() {
+        return Err(ApiError::NoContent);
+    }
+    Ok(answer(&state.baskets.add_provider_ids(&caller, ids).await?))
+}
+
+fn bad_multipart(e: actix_multipart::MultipartError) -> ApiError {
+    ApiError::BadRequest(format!("Malformed multipart request: {e}"))
+}
+
+/// D5: removes a dataset selection.
+#[utoipa::path(delete, path = "/order/basket/dataset/{datasetSelectionId}", tag = "basket",
+    params(("datasetSelectionId" = i64, Path, description = "id of the dataset selection")),
+    responses((status = 200, body = BasketModel), (status = 204, description = "no basket")))]
+#[delete("/order/basket/dataset/{id}")]
+pub(super) async fn remove_dataset(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Role::RegisteredUser)?;
+    Ok(answer(&state.baskets.remove_dataset(&caller, *id).await?))
+}
+
+/// D6: removes one dated item selection (the date is URL-encoded ISO-8601).
+#[utoipa::path(delete, path = "/order/basket/dataset/{datasetSelectionId}/{itemsSelectionDate}", tag = "basket",
+    params(("datasetSelectionId" = i64, Path, description = "id of the dataset selection"), ("itemsSelectionDate" = String, Path, description = "ISO-8601 date of the item selection")),
+    responses((status = 200, body = BasketModel), (status = 204, description = "no basket"),
+        (status = 400, body = Messages)))]
+#[delete("/order/basket/dataset/{id}/{date}")]
+pub(super) async fn remove_item(
+    caller: Caller,
+    state: web::Data<AppState>,
+    path: web::Path<(i64, String)>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Role::RegisteredUser)?;
+    let (id, date) = path.into_inner();
+    let date = dates::parse(&date)
+        .ok_or_else(|| ApiError::BadRequest(format!("Invalid date '{date}'")))?;
+    Ok(answer(&state.baskets.remove_item(&caller, id, date).await?))
+}
+
+/// D7: attaches a processing (an empty body detaches it).
+#[utoipa::path(put, path = "/order/basket/dataset/{datasetSelectionId}/updateProcessing", tag = "basket",
+    params(("datasetSelectionId" = i64, Path, description = "id of the dataset selection")), request_body = Option<ProcessDatasetDescription>,
+    responses((status = 200, body = BasketModel), (status = 204, description = "no basket"),
+        (status = 400, body = Messages), (status = 404, body = Messages)))]
+#[put("/order/basket/dataset/{id}/updateProcessing")]
+pub(super) async fn update_processing(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Role::RegisteredUser)?;
+    let process: Option<ProcessDatasetDescription> = optional_json(&body)?;
+    if let Some(p) = &process
+        && uuid::Uuid::parse_str(&p.process_business_id).is_err()
+    {
+        return Err(ApiError::unprocessable("processBusinessId must be a UUID"));
+    }
+    Ok(answer(
+        &state.baskets.set_processing(&caller, *id, process).await?,
+    ))
+}
+
+/// D8: sets a file filter (an empty body removes it); an invalid regex is a 400.
+#[utoipa::path(put, path = "/order/basket/dataset/{datasetSelectionId}/updateFileFilters", tag = "basket",
+    params(("datasetSelectionId" = i64, Path, description = "id of the dataset selection")), request_body = Option<FileSelectionDescription>,
+    responses((status = 200, body = BasketModel), (status = 204, description = "no basket"),
+        (status = 400, body = Messages), (status = 404, body = Messages)))]
+#[put("/order/basket/dataset/{id}/updateFileFilters")]
+pub(super) async fn update_file_filters(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Role::RegisteredUser)?;
+    let filter: Option<FileSelectionDescription> = optional_json(&body)?;
+    if let Some(f) = &filter {
+        validate_filter(f)?;
+    }
+    Ok(answer(
+        &state.baskets.set_file_filter(&caller, *id, filter).await?,
+    ))
+}
+
+fn validate_filter(filter: &FileSelectionDescription) -> Result<(), ApiError> {
+    if let Some(t) = filter
+        .file_types
+        .iter()
+        .find(|t| !matches!(t.as_str(), "RAWDATA" | "QUICKLOOK"))
+    {
+        return Err(ApiError::BadRequest(format!(
+            "Invalid file type '{t}': expected RAWDATA or QUICKLOOK"
+        )));
+    }
+    if let Some(pattern) = &filter.file_name_pattern {
+        regex::Regex::new(&format!("^(?:{pattern})$"))
+            .map_err(|e| ApiError::BadRequest(format!("Invalid file name pattern: {e}")))?;
+    }
+    Ok(())
+}
+
+/// A JSON body that may be absent (empty or `null`).
+fn optional_json<T: DeserializeOwned>(body: &[u8]) -> Result<Option<T>, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(None);
+    }
+    serde_json::from_slice::<Option<T>>(body)
+        .map_err(|e| ApiError::BadRequest(format!("Malformed JSON request: {e}")))
+}

@@ -1,0 +1,59 @@
+//! `GET /openapi.json`: the OpenAPI 3 document, generated from the handlers' annotations.
+
+use actix_web::{HttpResponse, get, web};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+/// The API description.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "regards-order",
+        description = "Order engine API-compatible with the REGARDS Order service"
+    ),
+    paths(
+        super::health::health,
+        super::health::ready,
+        super::health::metrics,
+        super::catalog::import,
+        super::basket::get_basket,
+        super::basket::empty_basket,
+        super::basket::add_selection,
+        super::basket::upload_selection,
+        super::basket::remove_dataset,
+        super::basket::remove_item,
+        super::basket::update_processing,
+        super::basket::update_file_filters,
+    ),
+    modifiers(&BearerAuth),
+    security(("bearer" = []))
+)]
+pub struct ApiDoc;
+
+/// Declares the bearer-token scheme every protected endpoint uses.
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// Registers the resource.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(openapi_json);
+}
+
+#[get("/openapi.json")]
+async fn openapi_json() -> HttpResponse {
+    HttpResponse::Ok().json(ApiDoc::openapi())
+}

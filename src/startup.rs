@@ -1,0 +1,115 @@
+//! Build, then run: binds the listener (port 0 allowed), opens the database, wires the routes.
+
+use crate::auth::TokenCodec;
+use crate::basket::BasketService;
+use crate::config::Settings;
+use crate::http::{ApiError, json_config, path_config, query_config};
+use crate::state::AppState;
+use crate::telemetry::{Metrics, observe};
+use crate::{db, routes};
+use actix_web::dev::Server;
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpServer, web};
+use anyhow::Context;
+use std::net::{SocketAddr, TcpListener};
+use std::sync::Arc;
+use tracing_actix_web::TracingLogger;
+
+/// The assembled service, bound and ready to run.
+pub struct Application {
+    address: SocketAddr,
+    server: Server,
+    state: web::Data<AppState>,
+}
+
+impl Application {
+    /// Opens and migrates the database, binds `settings.bind` and prepares the server.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        for key in settings.uses_development_secrets() {
+            tracing::warn!(
+                "!!! {key} is the built-in DEVELOPMENT key: anyone can forge tokens. \
+                 Set it (REGARDS_ORDER_{}) before exposing this service !!!",
+                key.to_uppercase().replace('.', "__")
+            );
+        }
+        tracing::info!(settings = ?settings, "effective configuration");
+        let database_url = settings.effective_database_url();
+        let store = db::connect(&database_url).await?;
+        tracing::info!(
+            backend = store.backend(),
+            url = db::redact(&database_url),
+            "database ready"
+        );
+        let listener = TcpListener::bind(&settings.bind)
+            .with_context(|| format!("cannot bind {}", settings.bind))?;
+        let address = listener.local_addr()?;
+        let public_url = settings
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{address}"))
+            .trim_end_matches('/')
+            .to_owned();
+        let metrics = Arc::new(Metrics::default());
+        let state = web::Data::new(AppState {
+            tokens: TokenCodec::new(&settings.auth.jwt_secret),
+            baskets: BasketService::new(store.clone()),
+            settings: Arc::new(settings),
+            store,
+            metrics: metrics.clone(),
+            public_url,
+        });
+        let server = serve(listener, state.clone(), metrics)?;
+        tracing::info!("listening on {address}");
+        Ok(Self {
+            address,
+            server,
+            state,
+        })
+    }
+
+    /// The bound address (with the real port when `bind` used port 0).
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// The shared state (tests use it to reach the store).
+    pub fn state(&self) -> web::Data<AppState> {
+        self.state.clone()
+    }
+
+    /// Runs until the server stops (SIGINT/SIGTERM stop it gracefully).
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+fn serve(
+    listener: TcpListener,
+    state: web::Data<AppState>,
+    metrics: Arc<Metrics>,
+) -> anyhow::Result<Server> {
+    let body_limit = usize::try_from(state.settings.max_body_mb)
+        .unwrap_or(usize::MAX)
+        .saturating_mul(1024 * 1024);
+    let metrics = web::Data::new(metrics);
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .app_data(metrics.clone())
+            .app_data(json_config(body_limit))
+            .app_data(web::PayloadConfig::new(body_limit))
+            .app_data(path_config())
+            .app_data(query_config())
+            .configure(routes::configure)
+            .default_service(web::to(|| async {
+                Err::<actix_web::HttpResponse, _>(ApiError::NotFound(Some(
+                    "No such endpoint".into(),
+                )))
+            }))
+            .wrap(from_fn(observe))
+            .wrap(TracingLogger::default())
+    })
+    .listen(listener)?
+    .run();
+    Ok(server)
+}

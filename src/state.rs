@@ -1,0 +1,20 @@
+//! What every request handler shares.
+
+use crate::auth::TokenCodec;
+use crate::basket::BasketService;
+use crate::config::Settings;
+use crate::telemetry::Metrics;
+use regards_order_actors::ports::Store;
+use std::sync::Arc;
+
+/// Shared application state, built once by `Application::build`.
+pub struct AppState {
+    pub settings: Arc<Settings>,
+    pub store: Arc<dyn Store>,
+    /// Verifies bearer tokens.
+    pub tokens: TokenCodec,
+    pub metrics: Arc<Metrics>,
+    /// Base of every URL the service writes (no trailing slash).
+    pub public_url: String,
+    pub baskets: BasketService,
+}

@@ -1,0 +1,14 @@
+//! Black-box tests of the assembled service: each test gets its own port-0 server and its own
+//! database — a temporary SQLite file, and a fresh Postgres database when `TEST_DATABASE_URL`
+//! is set (every test runs on both backends then).
+
+// Tests may panic on unexpected answers: that is how they fail.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod auth;
+mod basket;
+mod catalog;
+mod fixtures;
+mod helpers;
+mod operations;
+mod query;
