@@ -122,3 +122,103 @@ impl Settings {
         storage::validate_all(&self.storages)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn load_toml(text: &str) -> anyhow::Result<Settings> {
+        let mut file = tempfile::NamedTempFile::new()?;
+        file.write_all(text.as_bytes())?;
+        Settings::load(Some(file.path()))
+    }
+
+    #[test]
+    fn defaults_run_with_no_configuration() {
+        let s = Settings::load(None).expect("defaults load");
+        assert_eq!(s.bind, "127.0.0.1:9043");
+        assert_eq!(s.effective_database_url(), "sqlite://data/regards-order.db");
+        assert_eq!(s.orders.bucket_size_mb, 100);
+        assert_eq!(s.orders.max_files_per_suborder, 5000);
+        assert_eq!(s.orders.max_active_suborders_per_user, 2);
+        assert_eq!(s.orders.user_suborder_duration_hours, 240);
+        assert_eq!(s.orders.app_suborder_duration_hours, 2);
+        assert_eq!(s.orders.expiration_max_hours, 168);
+        assert_eq!(s.storages.len(), 1);
+        assert_eq!(s.storages[0].root, "/");
+        assert_eq!(s.uses_development_secrets().len(), 2);
+    }
+
+    #[test]
+    fn a_file_overrides_the_defaults() {
+        let s = load_toml(
+            r#"
+            bind = "0.0.0.0:0"
+            public_url = "https://archive.example.org/api/v1/rs-order"
+            [orders]
+            bucket_size_mb = 7
+            [auth]
+            jwt_secret = "a-production-key-of-at-least-32-bytes"
+            [[storages]]
+            name = "tape"
+            kind = "local"
+            root = "/archive"
+            nearline = true
+            restore_delay_ms = 1500
+            drives = 2
+            [[storages]]
+            name = "web"
+            kind = "http"
+            root = "https://example.org/files/"
+            "#,
+        )
+        .expect("file loads");
+        assert_eq!(s.bind, "0.0.0.0:0");
+        assert_eq!(s.orders.bucket_size_mb, 7);
+        assert_eq!(
+            s.orders.max_files_per_suborder, 5000,
+            "other keys keep defaults"
+        );
+        assert_eq!(s.uses_development_secrets(), vec!["auth.order_secret"]);
+        assert_eq!(
+            s.storages.len(),
+            2,
+            "a storage list replaces the default one"
+        );
+        assert!(s.storages[0].nearline);
+        assert_eq!(s.storages[0].restore_delay_ms, 1500);
+        assert_eq!(s.storages[1].kind, StorageKind::Http);
+        assert_eq!(s.storages[1].drives, 4);
+        assert!(
+            !format!("{s:?}").contains("a-production-key"),
+            "secrets never print"
+        );
+    }
+
+    #[test]
+    fn incoherent_files_are_refused_with_a_reason() {
+        let cases = [
+            ("[auth]\njwt_secret = \"short\"", "at least 32 bytes"),
+            ("[orders]\nbucket_size_mb = 0", "bucket_size_mb"),
+            ("log_format = \"xml\"", "invalid configuration"),
+            (
+                "[[storages]]\nname = \"a\"\nkind = \"local\"\nroot = \"/\"\n\
+                 [[storages]]\nname = \"a\"\nkind = \"local\"\nroot = \"/x\"",
+                "used twice",
+            ),
+            (
+                "[[storages]]\nname = \"w\"\nkind = \"http\"\nroot = \"https://x/\"\nnearline = true",
+                "nearline",
+            ),
+            (
+                "[[storages]]\nname = \"w\"\nkind = \"http\"\nroot = \"/not/a/url\"",
+                "http(s) URL",
+            ),
+        ];
+        for (text, expected) in cases {
+            let error = load_toml(text).expect_err(text);
+            assert!(format!("{error:#}").contains(expected), "{text}: {error:#}");
+        }
+    }
+}

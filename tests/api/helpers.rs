@@ -249,11 +249,17 @@ impl TestApp {
 
 /// Runs the `regards-order` binary on this test's database; returns (success, stdout, stderr).
 pub fn cli(app: &TestApp, args: &[&str]) -> (bool, String, String) {
+    cli_with(app, args, &[])
+}
+
+/// Same as `cli`, with extra environment variables.
+pub fn cli_with(app: &TestApp, args: &[&str], env: &[(&str, &str)]) -> (bool, String, String) {
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_regards-order"))
         .args(args)
         .env("REGARDS_ORDER_DATABASE_URL", &app.database_url)
         .env("REGARDS_ORDER_DATA_DIR", app.dir.path().join("data"))
         .env_remove("REGARDS_ORDER_CONFIG")
+        .envs(env.iter().copied())
         .output()
         .expect("run regards-order");
     (

@@ -1,7 +1,7 @@
 //! Operator interface: health, readiness, metrics, OpenAPI, request ids, CLI commands.
 
 use crate::backend_tests;
-use crate::helpers::{TENANT, TestApp, cli, json};
+use crate::helpers::{TENANT, TestApp, cli, cli_with, json};
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
@@ -13,6 +13,7 @@ backend_tests!(
     openapi_lists_every_endpoint,
     cli_token_is_accepted_by_the_service,
     migrate_is_idempotent,
+    configuration_layers_file_then_environment,
 );
 
 async fn health_and_ready_need_no_token(app: TestApp) {
@@ -221,4 +222,47 @@ async fn serve_logs_its_real_address_and_warns_about_development_keys() {
     );
     child.kill().expect("kill");
     let _ = child.wait();
+}
+
+/// Mints a user token with the CLI under `env`; returns it when the command succeeds.
+fn minted(app: &TestApp, env: &[(&str, &str)]) -> Result<String, String> {
+    let args = [
+        "token",
+        "--tenant",
+        TENANT,
+        "--email",
+        "c@x.fr",
+        "--role",
+        "REGISTERED_USER",
+    ];
+    let (ok, stdout, stderr) = cli_with(app, &args, env);
+    if ok {
+        Ok(stdout.trim().to_owned())
+    } else {
+        Err(stderr)
+    }
+}
+
+async fn configuration_layers_file_then_environment(app: TestApp) {
+    let file = app.path("regards-order.toml");
+    std::fs::write(
+        &file,
+        "[auth]\njwt_secret = \"a-key-from-the-file-of-32-bytes-or-more\"\n",
+    )
+    .expect("write config");
+    let file = file.to_string_lossy().into_owned();
+    // The service runs with the default key: a token signed with the file's key is refused.
+    let from_file = minted(&app, &[("REGARDS_ORDER_CONFIG", &file)]).expect("token");
+    assert_eq!(app.get_basket(&from_file).await.status(), 401);
+    // The environment overrides the file: back to the service's key.
+    let dev = regards_order::config::DEV_JWT_SECRET;
+    let env = [
+        ("REGARDS_ORDER_CONFIG", file.as_str()),
+        ("REGARDS_ORDER_AUTH__JWT_SECRET", dev),
+    ];
+    let from_env = minted(&app, &env).expect("token");
+    assert_eq!(app.get_basket(&from_env).await.status(), 204);
+    // A bad value stops the command with the reason.
+    let error = minted(&app, &[("REGARDS_ORDER_AUTH__JWT_SECRET", "short")]).expect_err("refused");
+    assert!(error.contains("at least 32 bytes"), "{error}");
 }
