@@ -3,10 +3,12 @@
 
 pub mod basket_store;
 pub mod catalog_store;
+pub mod storage;
 pub mod store_error;
 
 pub use basket_store::BasketStore;
 pub use catalog_store::{CatalogCounts, CatalogStore, ObjectRow, ObjectScope};
+pub use storage::{ByteRange, FileContent, Storage, StorageError};
 pub use store_error::{StoreError, StoreResult};
 
 use async_trait::async_trait;

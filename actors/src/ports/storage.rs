@@ -1,0 +1,66 @@
+//! The storage port: where order files live and how they are made available and read.
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use futures::stream::BoxStream;
+use std::time::Duration;
+
+/// Why a storage could not make a file available or read it. The text goes into the file's
+/// `downloadError`, so it must speak to a user.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StorageError {
+    /// The storage does not hold this file.
+    #[error("file not found in storage {storage}: {location}")]
+    NotFound { storage: String, location: String },
+    /// The location resolves outside the storage's root (`..` or a symbolic link).
+    #[error("location {location} is outside the root of storage {storage}")]
+    OutsideRoot { storage: String, location: String },
+    /// The location is not a URL or path this storage understands.
+    #[error("invalid location {location}: {reason}")]
+    InvalidLocation { location: String, reason: String },
+    /// The storage answered with an error (an http status, a timeout, an I/O error).
+    #[error("storage {storage} failed: {reason}")]
+    Failed { storage: String, reason: String },
+}
+
+/// A byte range requested by a client: `start` and the inclusive `end` (absent = to the end).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ByteRange {
+    pub start: u64,
+    pub end: Option<u64>,
+}
+
+/// An opened file: its total length when known, and its bytes from the requested offset.
+pub struct FileContent {
+    /// Length of the whole file (not of the range), when the storage knows it.
+    pub total_length: Option<u64>,
+    pub stream: BoxStream<'static, std::io::Result<Bytes>>,
+}
+
+/// A place files live: local disk (online or nearline), an http server, later S3.
+#[async_trait]
+pub trait Storage: Send + Sync {
+    /// The storage's configured name.
+    fn name(&self) -> &str;
+
+    /// `local`, `nearline` or `http`, for operators.
+    fn kind(&self) -> &'static str;
+
+    /// True when this storage owns `location` (a URL or path under its root).
+    fn owns(&self, location: &str) -> bool;
+
+    /// Brings the file to a state where it can be read, and keeps it so for `keep`: at once
+    /// for online storages, after a restore (bounded by the storage's drives) for nearline
+    /// ones. Idempotent: a file already available is answered at once.
+    async fn make_available(&self, location: &str, keep: Duration) -> Result<(), StorageError>;
+
+    /// Opens the file, from `range.start` when a range is given.
+    async fn open(
+        &self,
+        location: &str,
+        range: Option<ByteRange>,
+    ) -> Result<FileContent, StorageError>;
+
+    /// Number of `make_available` calls under way (restores or checks), for operators.
+    fn in_flight(&self) -> usize;
+}
