@@ -3,11 +3,16 @@
 
 pub mod basket_store;
 pub mod catalog_store;
+pub mod order_store;
 pub mod storage;
 pub mod store_error;
 
 pub use basket_store::BasketStore;
 pub use catalog_store::{CatalogCounts, CatalogStore, ObjectRow, ObjectScope};
+pub use order_store::{
+    IdKind, LABEL_CONSTRAINT, ListedOrder, OrderChange, OrderFilter, OrderPage, OrderRef,
+    OrderSort, OrderStore, PageRequest, StatusFilter, StoredOrder,
+};
 pub use storage::{ByteRange, FileContent, Storage, StorageError};
 pub use store_error::{StoreError, StoreResult};
 
@@ -15,7 +20,7 @@ use async_trait::async_trait;
 
 /// Everything the service keeps in its database, behind one handle.
 #[async_trait]
-pub trait Store: CatalogStore + BasketStore + Send + Sync + 'static {
+pub trait Store: CatalogStore + BasketStore + OrderStore + Send + Sync + 'static {
     /// Short name of the backend (`sqlite`, `postgres`), for logs and `/ready`.
     fn backend(&self) -> &'static str;
 

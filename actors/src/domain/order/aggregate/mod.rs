@@ -1,0 +1,260 @@
+//! The order aggregate the order actor owns: every state change goes through its methods,
+//! which keep the counters, `waitingForUser` and the final status right at once.
+
+use crate::domain::Tenant;
+use crate::domain::order::model::{DatasetTask, FileSlot, OrderHeader, SubOrder};
+use crate::domain::order::refusal::Refusal;
+use crate::domain::order::status::{ALL_FILE_STATES, FileState, OrderStatus};
+use chrono::{DateTime, Utc};
+use std::ops::Range;
+
+/// A sub-order with the position of its files and per-state counts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubOrderProgress {
+    pub suborder: SubOrder,
+    range: Range<usize>,
+    counts: [u32; ALL_FILE_STATES.len()],
+}
+
+impl SubOrderProgress {
+    /// Files of the sub-order in this state.
+    pub fn count(&self, state: FileState) -> u32 {
+        self.counts[state.index()]
+    }
+
+    /// No file left to retrieve and at least one to download: the user is expected.
+    pub fn waiting_for_user(&self) -> bool {
+        self.count(FileState::Pending) == 0 && self.count(FileState::Available) > 0
+    }
+
+    /// Some file still has to be retrieved.
+    pub fn has_pending(&self) -> bool {
+        self.count(FileState::Pending) > 0
+    }
+}
+
+/// An order with its files, in memory.
+#[derive(Debug, Clone)]
+pub struct Order {
+    pub tenant: Tenant,
+    pub header: OrderHeader,
+    pub tasks: Vec<DatasetTask>,
+    suborders: Vec<SubOrderProgress>,
+    /// Grouped by sub-order, sorted by id inside each group.
+    files: Vec<FileSlot>,
+    counts: [u64; ALL_FILE_STATES.len()],
+    size_total: i64,
+    size_done: i64,
+    errors_sized: u64,
+}
+
+/// The owner, or an admin, may manage an order (pause, resume, delete, restart, retry).
+pub fn may_manage(owner: &str, caller: &str, caller_is_admin: bool) -> Result<(), Refusal> {
+    if caller_is_admin || owner == caller {
+        Ok(())
+    } else {
+        Err(Refusal::NotAllowed)
+    }
+}
+
+impl Order {
+    /// Assembles an order from its stored parts; counters are recomputed from the files.
+    pub fn new(
+        tenant: Tenant,
+        header: OrderHeader,
+        tasks: Vec<DatasetTask>,
+        suborders: Vec<SubOrder>,
+        files: Vec<FileSlot>,
+    ) -> Self {
+        let mut order = Self {
+            tenant,
+            header,
+            tasks,
+            suborders: Vec::new(),
+            files: Vec::new(),
+            counts: [0; ALL_FILE_STATES.len()],
+            size_total: 0,
+            size_done: 0,
+            errors_sized: 0,
+        };
+        order.set_content(suborders, files);
+        order.update_counters();
+        order
+    }
+
+    fn set_content(&mut self, mut suborders: Vec<SubOrder>, mut files: Vec<FileSlot>) {
+        suborders.sort_by_key(|s| s.id);
+        files.sort_by_key(|f| (f.suborder_id, f.id));
+        self.counts = [0; ALL_FILE_STATES.len()];
+        self.size_total = 0;
+        self.size_done = 0;
+        self.errors_sized = 0;
+        let mut progress = Vec::with_capacity(suborders.len());
+        let mut start = 0;
+        for s in suborders {
+            let len = files[start..]
+                .iter()
+                .take_while(|f| f.suborder_id == s.id)
+                .count();
+            let mut counts = [0; ALL_FILE_STATES.len()];
+            for f in &files[start..start + len] {
+                counts[f.state.index()] += 1;
+            }
+            progress.push(SubOrderProgress {
+                suborder: s,
+                range: start..start + len,
+                counts,
+            });
+            start += len;
+        }
+        // Files of an unknown sub-order cannot be reached: drop them rather than miscount.
+        files.truncate(start);
+        for f in &files {
+            self.count_file(f, 1);
+        }
+        self.suborders = progress;
+        self.files = files;
+    }
+
+    fn count_file(&mut self, f: &FileSlot, sign: i64) {
+        let delta = u64::from(sign > 0);
+        if sign > 0 {
+            self.counts[f.state.index()] += delta;
+        } else {
+            self.counts[f.state.index()] = self.counts[f.state.index()].saturating_sub(1);
+        }
+        if f.size >= 0 {
+            self.size_total += sign * f.size;
+            if f.state != FileState::Pending {
+                self.size_done += sign * f.size;
+            }
+            if f.state == FileState::Error {
+                if sign > 0 {
+                    self.errors_sized += 1;
+                } else {
+                    self.errors_sized = self.errors_sized.saturating_sub(1);
+                }
+            }
+        }
+    }
+
+    /// Number of files in `state`.
+    pub fn count(&self, state: FileState) -> u64 {
+        self.counts[state.index()]
+    }
+
+    /// All files.
+    pub fn file_count(&self) -> usize {
+        self.files.len()
+    }
+
+    /// The sub-orders, by id.
+    pub fn suborders(&self) -> &[SubOrderProgress] {
+        &self.suborders
+    }
+
+    /// The files of one sub-order.
+    pub fn files_of(&self, suborder_id: i64) -> &[FileSlot] {
+        self.suborders
+            .iter()
+            .find(|s| s.suborder.id == suborder_id)
+            .and_then(|s| self.files.get(s.range.clone()))
+            .unwrap_or(&[])
+    }
+
+    fn locate(&self, file_id: i64) -> Option<(usize, usize)> {
+        self.suborders.iter().enumerate().find_map(|(si, s)| {
+            let slice = self.files.get(s.range.clone())?;
+            let i = slice.binary_search_by_key(&file_id, |f| f.id).ok()?;
+            Some((si, s.range.start + i))
+        })
+    }
+
+    /// The file with this id.
+    pub fn file(&self, file_id: i64) -> Option<&FileSlot> {
+        self.locate(file_id).and_then(|(_, i)| self.files.get(i))
+    }
+
+    /// Moves a file to `state`; answers the previous state when it changed.
+    pub fn set_file_state(
+        &mut self,
+        file_id: i64,
+        state: FileState,
+        now: DateTime<Utc>,
+    ) -> Option<FileState> {
+        let (si, fi) = self.locate(file_id)?;
+        let old = *self.files.get(fi)?;
+        if old.state == state {
+            return None;
+        }
+        self.count_file(&old, -1);
+        let new = FileSlot { state, ..old };
+        self.count_file(&new, 1);
+        self.files[fi] = new;
+        let s = &mut self.suborders[si];
+        s.counts[old.state.index()] = s.counts[old.state.index()].saturating_sub(1);
+        s.counts[state.index()] += 1;
+        self.after_change(now);
+        Some(old.state)
+    }
+
+    /// `percentCompleted`: share of the bytes no longer PENDING (100 only when nothing is).
+    fn percent(&self) -> i32 {
+        let pending = self.count(FileState::Pending) > 0;
+        let percent = if self.size_total > 0 {
+            (100 * i128::from(self.size_done) / i128::from(self.size_total)) as i32
+        } else if pending {
+            0
+        } else {
+            100
+        };
+        if pending { percent.min(99) } else { percent }
+    }
+
+    fn update_counters(&mut self) {
+        // An order still being created has no files yet: 0 %, not 100 %.
+        self.header.percent_completed = if self.is_created() { self.percent() } else { 0 };
+        let errors = self.errors_sized + self.counts[FileState::ProcessingError.index()];
+        self.header.files_in_error = i32::try_from(errors).unwrap_or(i32::MAX);
+        self.header.available_count =
+            i32::try_from(self.count(FileState::Available)).unwrap_or(i32::MAX);
+        self.header.waiting_for_user = self.suborders.iter().any(|s| s.waiting_for_user());
+    }
+
+    /// Counters and final status after any change of files.
+    fn after_change(&mut self, now: DateTime<Utc>) {
+        self.update_counters();
+        let status = self.header.status;
+        if matches!(status, OrderStatus::Running | OrderStatus::Paused)
+            && self.count(FileState::Pending) == 0
+        {
+            let errors = i64::from(self.header.files_in_error);
+            let expected: i64 = self.tasks.iter().map(|t| t.files_count).sum();
+            let final_status = if errors == 0 {
+                OrderStatus::Done
+            } else if errors >= expected {
+                OrderStatus::Failed
+            } else {
+                OrderStatus::DoneWithWarning
+            };
+            self.set_status(final_status, now);
+        }
+        if self.header.status == OrderStatus::Done && self.count(FileState::DownloadError) > 0 {
+            self.set_status(OrderStatus::DoneWithWarning, now);
+        }
+    }
+
+    fn set_status(&mut self, status: OrderStatus, now: DateTime<Utc>) {
+        if self.header.status != status {
+            self.header.status = status;
+            self.header.status_date = now;
+        }
+    }
+
+    /// True once asynchronous creation has filled the order (its expiration date is set).
+    pub fn is_created(&self) -> bool {
+        self.header.expiration_date.is_some()
+    }
+}
+
+mod lifecycle;

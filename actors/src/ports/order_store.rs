@@ -1,0 +1,221 @@
+//! The orders' storage port: normalised tables (orders, dataset tasks, sub-orders, files) so
+//! that listings, search and CSV read the database, and batched writes for group commit.
+
+use crate::domain::Tenant;
+use crate::domain::order::{
+    DatasetTask, FileSlot, FileState, OrderFile, OrderHeader, OrderStatus, SubOrder,
+};
+use crate::ports::StoreResult;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use futures::stream::BoxStream;
+
+/// Name of the constraint that makes labels unique per owner (→ LABEL_NOT_UNIQUE_FOR_OWNER).
+pub const LABEL_CONSTRAINT: &str = "uk_order_label_owner";
+
+/// What ids are reserved for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdKind {
+    Order,
+    DatasetTask,
+    SubOrder,
+    File,
+}
+
+impl IdKind {
+    /// The sequence name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IdKind::Order => "order",
+            IdKind::DatasetTask => "dataset_task",
+            IdKind::SubOrder => "suborder",
+            IdKind::File => "file",
+        }
+    }
+}
+
+/// An order as stored, enough for its actor to rebuild its state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredOrder {
+    pub header: OrderHeader,
+    pub tasks: Vec<DatasetTask>,
+    pub suborders: Vec<SubOrder>,
+    pub files: Vec<FileSlot>,
+}
+
+/// One change to write; the persistence actor writes many in one transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OrderChange {
+    /// Every mutable column of the order row (status, dates, counters, message).
+    Header { tenant: Tenant, header: OrderHeader },
+    /// New states of files, with the error text of ERROR / DOWNLOAD_ERROR (None clears it).
+    FileStates {
+        tenant: Tenant,
+        order_id: i64,
+        files: Vec<(i64, FileState, Option<String>)>,
+    },
+    /// The order's files and sub-orders are gone (delete, expiration).
+    DropFiles { tenant: Tenant, order_id: i64 },
+}
+
+/// Restriction on statuses of a search.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StatusFilter {
+    Include(Vec<OrderStatus>),
+    Exclude(Vec<OrderStatus>),
+}
+
+/// Filters of the admin search, the CSV export and "my orders"; every given one applies.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OrderFilter {
+    /// Substring of the owner (SQL LIKE '%text%', `%` and `_` matched literally).
+    pub owner_contains: Option<String>,
+    /// Exact owner.
+    pub owner: Option<String>,
+    pub statuses: Option<StatusFilter>,
+    /// Inclusive bounds of the creation date.
+    pub created_after: Option<DateTime<Utc>>,
+    pub created_before: Option<DateTime<Utc>>,
+    pub waiting_for_user: Option<bool>,
+}
+
+/// Sortable columns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OrderSort {
+    Id,
+    CreationDate,
+    ExpirationDate,
+    Owner,
+    Label,
+    Status,
+    StatusDate,
+    PercentCompleted,
+}
+
+impl OrderSort {
+    /// Parses a property name of the API (`creationDate`, …).
+    pub fn parse(property: &str) -> Option<Self> {
+        Some(match property {
+            "id" => OrderSort::Id,
+            "creationDate" => OrderSort::CreationDate,
+            "expirationDate" => OrderSort::ExpirationDate,
+            "owner" => OrderSort::Owner,
+            "label" => OrderSort::Label,
+            "status" => OrderSort::Status,
+            "statusDate" => OrderSort::StatusDate,
+            "percentCompleted" => OrderSort::PercentCompleted,
+            _ => return None,
+        })
+    }
+}
+
+/// A page to read: 0-based `page`, `size` items, then the sort keys (descending = true).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageRequest {
+    pub page: u32,
+    pub size: u32,
+    pub sort: Vec<(OrderSort, bool)>,
+}
+
+/// An order as listed: its row and its dataset tasks (sorted by label).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListedOrder {
+    pub header: OrderHeader,
+    pub tasks: Vec<DatasetTask>,
+}
+
+/// One page of orders and the number of orders matching the filter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderPage {
+    pub orders: Vec<ListedOrder>,
+    pub total: u64,
+}
+
+/// An order with its tenant, for start-up recovery.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderRef {
+    pub tenant: Tenant,
+    pub id: i64,
+}
+
+/// Orders, their tasks, sub-orders and files, and tenant settings.
+#[async_trait]
+pub trait OrderStore: Send + Sync {
+    /// Reserves `count` consecutive ids of `kind` and answers the first (ids never repeat,
+    /// even across restarts; a crash may leave gaps).
+    async fn reserve_ids(&self, kind: IdKind, count: i64) -> StoreResult<i64>;
+
+    /// Inserts a new order and renames `basket_owner`'s basket to `ORDER_<id>`, atomically. A
+    /// label already used by the owner fails with `Constraint { LABEL_CONSTRAINT }`.
+    async fn create_order(
+        &self,
+        tenant: &Tenant,
+        header: &OrderHeader,
+        basket_owner: &str,
+    ) -> StoreResult<()>;
+
+    /// Writes what creation computed and the new header in one transaction (whatever an
+    /// interrupted creation left is replaced). Files are inserted in batches.
+    async fn store_creation(
+        &self,
+        tenant: &Tenant,
+        header: &OrderHeader,
+        tasks: &[DatasetTask],
+        suborders: &[SubOrder],
+        files: &[OrderFile],
+    ) -> StoreResult<()>;
+
+    /// The whole order, or None.
+    async fn load_order(&self, tenant: &Tenant, id: i64) -> StoreResult<Option<StoredOrder>>;
+
+    /// The order row and its dataset tasks, or None.
+    async fn order_header(&self, tenant: &Tenant, id: i64) -> StoreResult<Option<ListedOrder>>;
+
+    /// Writes every change in one transaction.
+    async fn apply_changes(&self, changes: &[OrderChange]) -> StoreResult<()>;
+
+    /// The files of a sub-order, by id.
+    async fn suborder_files(
+        &self,
+        tenant: &Tenant,
+        order_id: i64,
+        suborder_id: i64,
+    ) -> StoreResult<Vec<OrderFile>>;
+
+    /// Orders an engine restart must re-activate: PENDING, RUNNING, PAUSED, and DONE /
+    /// DONE_WITH_WARNING with files still available (they expire later).
+    async fn orders_to_recover(&self) -> StoreResult<Vec<OrderRef>>;
+
+    /// A page of the tenant's orders matching `filter`.
+    async fn search_orders(
+        &self,
+        tenant: &Tenant,
+        filter: &OrderFilter,
+        page: &PageRequest,
+    ) -> StoreResult<OrderPage>;
+
+    /// Every order matching `filter`, by id ascending, with Σ files_size and Σ files_count
+    /// of its dataset tasks (the CSV export).
+    fn orders_for_csv<'a>(
+        &'a self,
+        tenant: &'a Tenant,
+        filter: &'a OrderFilter,
+    ) -> BoxStream<'a, StoreResult<(OrderHeader, i64, i64)>>;
+
+    /// Deletes the order, its tasks, sub-orders, files and archived basket `ORDER_<id>`.
+    async fn remove_order(&self, tenant: &Tenant, id: i64) -> StoreResult<()>;
+
+    /// A tenant setting's stored value, if any.
+    async fn setting(&self, tenant: &Tenant, name: &str) -> StoreResult<Option<serde_json::Value>>;
+
+    /// Stores a tenant setting.
+    async fn put_setting(
+        &self,
+        tenant: &Tenant,
+        name: &str,
+        value: &serde_json::Value,
+    ) -> StoreResult<()>;
+
+    /// Forgets a tenant setting (back to its default).
+    async fn delete_setting(&self, tenant: &Tenant, name: &str) -> StoreResult<()>;
+}
