@@ -4,4 +4,5 @@
 //! and the traits ("ports") that the service implements for its databases and storages.
 
 pub mod domain;
+pub mod engine;
 pub mod ports;

@@ -3,17 +3,19 @@
 
 pub mod basket_store;
 pub mod catalog_store;
+pub mod order_builder;
 pub mod order_store;
 pub mod storage;
 pub mod store_error;
 
 pub use basket_store::BasketStore;
 pub use catalog_store::{CatalogCounts, CatalogStore, ObjectRow, ObjectScope};
+pub use order_builder::{CreationError, CreationPlan, OrderBuilder};
 pub use order_store::{
     IdKind, LABEL_CONSTRAINT, ListedOrder, OrderChange, OrderFilter, OrderPage, OrderRef,
     OrderSort, OrderStore, PageRequest, StatusFilter, StoredOrder,
 };
-pub use storage::{ByteRange, FileContent, Storage, StorageError};
+pub use storage::{ByteRange, FileContent, Storage, StorageError, StorageResolver};
 pub use store_error::{StoreError, StoreResult};
 
 use async_trait::async_trait;

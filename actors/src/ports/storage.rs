@@ -64,3 +64,12 @@ pub trait Storage: Send + Sync {
     /// Number of `make_available` calls under way (restores or checks), for operators.
     fn in_flight(&self) -> usize;
 }
+
+/// Finds the storage of a file.
+pub trait StorageResolver: Send + Sync {
+    /// The storage that owns `location`, if any.
+    fn resolve(&self, location: &str) -> Option<std::sync::Arc<dyn Storage>>;
+
+    /// Every configured storage.
+    fn all(&self) -> Vec<std::sync::Arc<dyn Storage>>;
+}

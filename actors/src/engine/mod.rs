@@ -1,0 +1,219 @@
+//! The order engine: a registry actor routing to one supervised actor per active order,
+//! a slot scheduler, and persistence actors writing changes in batches.
+
+mod config;
+pub mod order;
+pub mod persistence;
+pub mod registry;
+pub mod slots;
+mod status;
+
+pub use config::EngineConfig;
+pub use status::EngineStatus;
+
+use crate::domain::Tenant;
+use crate::domain::order::Order;
+use crate::ports::{OrderBuilder, OrderStore, StorageResolver};
+use actix::dev::ToEnvelope;
+use actix::prelude::*;
+use futures::StreamExt;
+use order::OrderActor;
+use persistence::{Flush, PersistenceActor};
+use registry::{Activate, ActorMap, Entry, RegistryActor, StartOrder};
+use slots::SlotScheduler;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, OnceLock};
+
+/// What every actor of the engine shares.
+pub struct EngineDeps {
+    pub store: Arc<dyn OrderStore>,
+    pub builder: Arc<dyn OrderBuilder>,
+    pub storages: Arc<dyn StorageResolver>,
+    pub persistence: Vec<Addr<PersistenceActor>>,
+    pub slots: Addr<SlotScheduler>,
+    pub config: EngineConfig,
+    registry: OnceLock<Addr<RegistryActor>>,
+}
+
+impl EngineDeps {
+    /// The registry (set once the engine is started).
+    pub fn registry(&self) -> Option<&Addr<RegistryActor>> {
+        self.registry.get()
+    }
+}
+
+/// Why the engine could not answer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EngineError {
+    /// Mailbox full, timeout, or an actor that keeps dying: try again later (503).
+    #[error("the order engine is busy: {0}")]
+    Unavailable(String),
+    /// The database failed.
+    #[error("the order engine cannot read the database: {0}")]
+    Store(String),
+}
+
+/// Handle on the running engine, shared by the HTTP handlers.
+#[derive(Clone)]
+pub struct Engine {
+    deps: Arc<EngineDeps>,
+    registry: Addr<RegistryActor>,
+    map: Arc<ActorMap>,
+}
+
+impl Engine {
+    /// Starts the engine's actors; must run inside an actix System.
+    pub fn start(
+        config: EngineConfig,
+        store: Arc<dyn OrderStore>,
+        builder: Arc<dyn OrderBuilder>,
+        storages: Arc<dyn StorageResolver>,
+    ) -> Self {
+        let persistence = (0..config.persistence_shards.max(1))
+            .map(|_| PersistenceActor::new(store.clone(), config.flush_delay).start())
+            .collect();
+        let slots = SlotScheduler::new(config.max_suborders_per_user).start();
+        let arbiters: Vec<ArbiterHandle> = (0..config.arbiters)
+            .map(|_| Arbiter::new().handle())
+            .collect();
+        let deps = Arc::new(EngineDeps {
+            store,
+            builder,
+            storages,
+            persistence,
+            slots,
+            config,
+            registry: OnceLock::new(),
+        });
+        let map = Arc::new(ActorMap::new());
+        let registry = RegistryActor::new(deps.clone(), map.clone(), arbiters).start();
+        let _ = deps.registry.set(registry.clone());
+        Self {
+            deps,
+            registry,
+            map,
+        }
+    }
+
+    /// The engine's settings.
+    pub fn config(&self) -> &EngineConfig {
+        &self.deps.config
+    }
+
+    /// The actor of an order, activated from the database when needed; None when the order
+    /// does not exist in this tenant.
+    pub async fn actor(&self, tenant: &Tenant, id: i64) -> Result<Option<Entry>, EngineError> {
+        if let Some(entry) = self
+            .map
+            .get(&(tenant.clone(), id))
+            .map(|e| e.value().clone())
+            && entry.addr.connected()
+        {
+            return Ok(Some(entry));
+        }
+        let activate = Activate {
+            tenant: tenant.clone(),
+            id,
+        };
+        self.registry
+            .send(activate)
+            .timeout(self.deps.config.call_timeout)
+            .await
+            .map_err(|e| EngineError::Unavailable(e.to_string()))?
+            .map_err(EngineError::Store)
+    }
+
+    /// Sends `make()` to the order's actor and waits for the answer (None: no such order).
+    /// An actor found dead is re-created once from the database and asked again.
+    pub async fn call<M, F>(
+        &self,
+        tenant: &Tenant,
+        id: i64,
+        make: F,
+    ) -> Result<Option<M::Result>, EngineError>
+    where
+        M: Message + Send + 'static,
+        M::Result: Send,
+        OrderActor: Handler<M>,
+        <OrderActor as Actor>::Context: ToEnvelope<OrderActor, M>,
+        F: Fn() -> M,
+    {
+        for _ in 0..2 {
+            let Some(entry) = self.actor(tenant, id).await? else {
+                return Ok(None);
+            };
+            entry.gauges.mailbox.fetch_add(1, Ordering::Relaxed);
+            let answer = entry
+                .addr
+                .send(make())
+                .timeout(self.deps.config.call_timeout)
+                .await;
+            entry.gauges.mailbox.fetch_sub(1, Ordering::Relaxed);
+            match answer {
+                Ok(result) => return Ok(Some(result)),
+                Err(MailboxError::Closed) => continue,
+                Err(MailboxError::Timeout) => {
+                    return Err(EngineError::Unavailable(
+                        "the order actor did not answer in time".into(),
+                    ));
+                }
+            }
+        }
+        Err(EngineError::Unavailable(
+            "the order actor keeps stopping".into(),
+        ))
+    }
+
+    /// Starts the actor of a new order (already stored as PENDING); creation runs in it.
+    pub async fn start_order(&self, order: Order) -> Result<(), EngineError> {
+        self.registry
+            .send(StartOrder(order))
+            .timeout(self.deps.config.call_timeout)
+            .await
+            .map(|_| ())
+            .map_err(|e| EngineError::Unavailable(e.to_string()))
+    }
+
+    /// Re-activates every order a restart must resume (PENDING, RUNNING, PAUSED, and
+    /// finished orders with files to expire); answers how many.
+    pub async fn recover(&self) -> Result<usize, EngineError> {
+        let orders = self
+            .deps
+            .store
+            .orders_to_recover()
+            .await
+            .map_err(|e| EngineError::Store(e.to_string()))?;
+        let count = orders.len();
+        let results: Vec<_> = futures::stream::iter(orders)
+            .map(|o| async move { self.actor(&o.tenant, o.id).await })
+            .buffer_unordered(16)
+            .collect()
+            .await;
+        for r in results {
+            r?;
+        }
+        Ok(count)
+    }
+
+    /// Writes every queued change (graceful shutdown).
+    pub async fn flush(&self) -> Result<(), EngineError> {
+        for p in &self.deps.persistence {
+            p.send(Flush)
+                .timeout(self.deps.config.call_timeout)
+                .await
+                .map_err(|e| EngineError::Unavailable(e.to_string()))?
+                .map_err(|e| EngineError::Store(e.to_string()))?;
+        }
+        Ok(())
+    }
+
+    /// Figures of every actor, for operators.
+    pub async fn status(&self) -> Result<EngineStatus, EngineError> {
+        status::collect(&self.registry, &self.deps).await
+    }
+
+    /// True when the engine's actors answer.
+    pub fn is_running(&self) -> bool {
+        self.registry.connected() && self.deps.slots.connected()
+    }
+}

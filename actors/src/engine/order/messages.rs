@@ -1,0 +1,125 @@
+//! Messages of an order actor.
+
+use crate::domain::order::{DatasetTask, FileState, OrderHeader, Refusal};
+use crate::engine::persistence::PersistError;
+use crate::ports::{CreationError, CreationPlan};
+use actix::prelude::*;
+
+/// Who asks for a lifecycle action.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Requester {
+    pub email: String,
+    /// ADMIN or above: may manage any order of the tenant.
+    pub is_admin: bool,
+    /// Request id of the HTTP request, for the logs (trace context does not cross a mailbox).
+    pub request_id: String,
+}
+
+/// Why an action failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ActionError {
+    /// Refused by the lifecycle rules: the original's 401 with a reason code.
+    #[error("{0}")]
+    Refused(Refusal),
+    /// The change could not be committed.
+    #[error(transparent)]
+    Persist(#[from] PersistError),
+}
+
+/// What readers of an order see.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderSnapshot {
+    pub header: OrderHeader,
+    pub tasks: Vec<DatasetTask>,
+    /// PAUSED and no retrieval in flight: resume is possible.
+    pub effectively_paused: bool,
+}
+
+/// Reads the order.
+#[derive(Message)]
+#[rtype(result = "OrderSnapshot")]
+pub struct GetOrder;
+
+/// A lifecycle action on the order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Pause,
+    Resume,
+    Delete,
+    Retry,
+    /// Only checks that a restart is allowed (the new order is created by the caller).
+    CheckRestart,
+    /// Hard removal: the order and its archived basket are deleted, the actor stops.
+    Remove,
+}
+
+/// Runs an action; answers once its change is committed.
+#[derive(Message)]
+#[rtype(result = "Result<OrderSnapshot, ActionError>")]
+pub struct Act {
+    pub action: Action,
+    pub requester: Requester,
+}
+
+/// Files were downloaded (DOWNLOADED) or failed to (DOWNLOAD_ERROR, with the reason).
+#[derive(Message)]
+#[rtype(result = "Result<(), ActionError>")]
+pub struct FilesDownloaded {
+    pub files: Vec<(i64, FileState, Option<String>)>,
+}
+
+/// Figures of the actor for operators.
+#[derive(Message)]
+#[rtype(result = "ActorInfo")]
+pub struct Inspect;
+
+/// What `/admin/actors` shows of one order actor.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ActorInfo {
+    pub order_id: i64,
+    pub tenant: String,
+    pub status: String,
+    pub mailbox_length: usize,
+    pub in_flight_retrievals: usize,
+    pub active_suborders: usize,
+    pub restarts: u32,
+    pub last_persisted: Option<String>,
+}
+
+/// Makes the actor panic: fault injection for tests of supervision.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Crash;
+
+/// Creation computed the order's content (internal).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub(crate) struct CreationPlanned(pub Result<CreationPlan, CreationError>);
+
+/// Creation's content is stored (internal).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub(crate) struct CreationStored(pub Result<(), String>);
+
+/// One retrieval ended (internal). Results of an older generation are ignored.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub(crate) struct FileRetrieved {
+    pub generation: u64,
+    pub file_id: i64,
+    pub outcome: Result<(), String>,
+}
+
+/// A sub-order's retrieval run ended (internal).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub(crate) struct RunEnded {
+    pub generation: u64,
+    pub suborder_id: i64,
+}
+
+/// The expiration date is reached (internal).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub(crate) struct Expire;

@@ -1,0 +1,56 @@
+//! Handlers of the registry.
+
+use super::{Activate, Entry, Passivated, RegistryActor, RegistryStatus, StartOrder, Status};
+use actix::prelude::*;
+use tokio::sync::oneshot;
+
+impl Handler<Activate> for RegistryActor {
+    type Result = ResponseFuture<Result<Option<Entry>, String>>;
+
+    fn handle(&mut self, msg: Activate, ctx: &mut Self::Context) -> Self::Result {
+        let key = (msg.tenant, msg.id);
+        if let Some(entry) = self.map.get(&key).map(|e| e.value().clone()) {
+            if entry.addr.connected() {
+                return Box::pin(async move { Ok(Some(entry)) });
+            }
+            self.note_death(&key);
+        }
+        let (tx, rx) = oneshot::channel();
+        self.activate(key, tx, ctx);
+        Box::pin(async move {
+            rx.await
+                .unwrap_or_else(|_| Err("the registry dropped the activation".into()))
+        })
+    }
+}
+
+impl Handler<StartOrder> for RegistryActor {
+    type Result = MessageResult<StartOrder>;
+
+    fn handle(&mut self, msg: StartOrder, _: &mut Self::Context) -> Self::Result {
+        MessageResult(self.spawn_actor(msg.0))
+    }
+}
+
+impl Handler<Passivated> for RegistryActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: Passivated, _: &mut Self::Context) {
+        let key = (msg.tenant, msg.id);
+        self.map.remove_if(&key, |_, e| e.addr == msg.addr);
+    }
+}
+
+impl Handler<Status> for RegistryActor {
+    type Result = MessageResult<Status>;
+
+    fn handle(&mut self, _: Status, _: &mut Self::Context) -> Self::Result {
+        MessageResult(RegistryStatus {
+            active: self.map.len(),
+            loading: self.loading.len(),
+            total_restarts: self.total_restarts,
+            arbiters: self.arbiters.len(),
+            entries: self.map.iter().map(|e| e.value().clone()).collect(),
+        })
+    }
+}

@@ -1,0 +1,74 @@
+//! Handlers of the slot scheduler.
+
+use super::{
+    ReleaseOrder, ReleaseSlot, RequestSlot, SlotGranted, SlotScheduler, SlotsStatus, Status,
+};
+use actix::prelude::*;
+
+impl Handler<RequestSlot> for SlotScheduler {
+    type Result = ();
+
+    fn handle(&mut self, msg: RequestSlot, _: &mut Self::Context) {
+        let user = (msg.tenant, msg.user);
+        let key = (msg.order_id, msg.suborder_id);
+        if self.held.get(&user).is_some_and(|h| h.contains(&key)) {
+            let _ = msg.recipient.try_send(SlotGranted {
+                order_id: key.0,
+                suborder_id: key.1,
+            });
+            return;
+        }
+        self.waiting
+            .entry(user.clone())
+            .or_default()
+            .insert(key, msg.recipient);
+        self.grant(&user);
+    }
+}
+
+impl Handler<ReleaseSlot> for SlotScheduler {
+    type Result = ();
+
+    fn handle(&mut self, msg: ReleaseSlot, _: &mut Self::Context) {
+        let user = (msg.tenant, msg.user);
+        let key = (msg.order_id, msg.suborder_id);
+        if let Some(h) = self.held.get_mut(&user) {
+            h.remove(&key);
+        }
+        if let Some(w) = self.waiting.get_mut(&user) {
+            w.remove(&key);
+        }
+        self.grant(&user);
+    }
+}
+
+impl Handler<ReleaseOrder> for SlotScheduler {
+    type Result = ();
+
+    fn handle(&mut self, msg: ReleaseOrder, _: &mut Self::Context) {
+        let user = (msg.tenant, msg.user);
+        let order = msg.order_id;
+        if let Some(h) = self.held.get_mut(&user) {
+            h.retain(|(o, s)| *o != order || msg.keep.contains(s));
+        }
+        if let Some(w) = self.waiting.get_mut(&user) {
+            w.retain(|(o, _), _| *o != order);
+        }
+        self.grant(&user);
+        self.held.retain(|_, h| !h.is_empty());
+        self.waiting.retain(|_, w| !w.is_empty());
+    }
+}
+
+impl Handler<Status> for SlotScheduler {
+    type Result = MessageResult<Status>;
+
+    fn handle(&mut self, _: Status, _: &mut Self::Context) -> Self::Result {
+        MessageResult(SlotsStatus {
+            max_per_user: self.max_per_user,
+            held: self.held.values().map(|h| h.len()).sum(),
+            waiting: self.waiting.values().map(|w| w.len()).sum(),
+            users: self.held.len().max(self.waiting.len()),
+        })
+    }
+}

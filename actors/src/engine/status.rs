@@ -1,0 +1,82 @@
+//! `/admin/actors`: a live picture of the engine.
+
+use super::EngineDeps;
+use super::EngineError;
+use super::order::{ActorInfo, Inspect};
+use super::persistence::{self, PersistenceStatus};
+use super::registry::{self, RegistryActor};
+use super::slots::{self, SlotsStatus};
+use actix::prelude::*;
+use futures::StreamExt;
+use std::time::Duration;
+
+/// Longest wait for one actor's figures: a busy actor is shown without them.
+const INSPECT_TIMEOUT: Duration = Duration::from_millis(500);
+
+/// The registry, every order actor, the slot scheduler and the persistence actors.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EngineStatus {
+    pub registry: RegistryFigures,
+    pub orders: Vec<ActorInfo>,
+    pub slots: SlotsStatus,
+    pub persistence: Vec<PersistenceStatus>,
+}
+
+/// The registry's own figures.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RegistryFigures {
+    pub active_orders: usize,
+    pub loading: usize,
+    pub restarts: u64,
+    pub arbiters: usize,
+}
+
+fn busy(e: MailboxError) -> EngineError {
+    EngineError::Unavailable(e.to_string())
+}
+
+pub(super) async fn collect(
+    registry: &Addr<RegistryActor>,
+    deps: &EngineDeps,
+) -> Result<EngineStatus, EngineError> {
+    let status = registry
+        .send(registry::Status)
+        .timeout(deps.config.call_timeout)
+        .await
+        .map_err(busy)?;
+    let mut orders: Vec<ActorInfo> = futures::stream::iter(status.entries)
+        .map(|e| async move { e.addr.send(Inspect).timeout(INSPECT_TIMEOUT).await.ok() })
+        .buffer_unordered(64)
+        .filter_map(futures::future::ready)
+        .collect()
+        .await;
+    orders.sort_by(|a, b| (&a.tenant, a.order_id).cmp(&(&b.tenant, b.order_id)));
+    let slots = deps
+        .slots
+        .send(slots::Status)
+        .timeout(deps.config.call_timeout)
+        .await
+        .map_err(busy)?;
+    let mut persistence = Vec::new();
+    for p in &deps.persistence {
+        persistence.push(
+            p.send(persistence::Status)
+                .timeout(deps.config.call_timeout)
+                .await
+                .map_err(busy)?,
+        );
+    }
+    Ok(EngineStatus {
+        registry: RegistryFigures {
+            active_orders: status.active,
+            loading: status.loading,
+            restarts: status.total_restarts,
+            arbiters: status.arbiters,
+        },
+        orders,
+        slots,
+        persistence,
+    })
+}
