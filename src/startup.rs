@@ -5,8 +5,9 @@ use crate::basket::BasketService;
 use crate::config::Settings;
 use crate::http::{ApiError, json_config, path_config, query_config};
 use crate::state::AppState;
+use crate::storage::Storages;
 use crate::telemetry::{Metrics, observe};
-use crate::{db, routes};
+use crate::{db, engine_setup, routes};
 use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
@@ -40,6 +41,10 @@ impl Application {
             url = db::redact(&database_url),
             "database ready"
         );
+        let storages = Arc::new(Storages::from_settings(&settings.storages)?);
+        let engine = engine_setup::start(&settings, store.clone(), storages.clone());
+        let recovered = engine.recover().await?;
+        tracing::info!(orders = recovered, "orders to resume re-activated");
         let listener = TcpListener::bind(&settings.bind)
             .with_context(|| format!("cannot bind {}", settings.bind))?;
         let address = listener.local_addr()?;
@@ -53,6 +58,8 @@ impl Application {
         let state = web::Data::new(AppState {
             tokens: TokenCodec::new(&settings.auth.jwt_secret),
             baskets: BasketService::new(store.clone()),
+            engine,
+            storages,
             settings: Arc::new(settings),
             store,
             metrics: metrics.clone(),
@@ -79,7 +86,12 @@ impl Application {
 
     /// Runs until the server stops (SIGINT/SIGTERM stop it gracefully).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        self.server.await?;
+        // Graceful stop: what the persistence actors still hold is written before exit.
+        if let Err(e) = self.state.engine.flush().await {
+            tracing::error!(error = %e, "cannot flush the order changes at shutdown");
+        }
+        Ok(())
     }
 }
 

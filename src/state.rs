@@ -3,7 +3,9 @@
 use crate::auth::TokenCodec;
 use crate::basket::BasketService;
 use crate::config::Settings;
+use crate::storage::Storages;
 use crate::telemetry::Metrics;
+use regards_order_actors::engine::Engine;
 use regards_order_actors::ports::Store;
 use std::sync::Arc;
 
@@ -17,4 +19,7 @@ pub struct AppState {
     /// Base of every URL the service writes (no trailing slash).
     pub public_url: String,
     pub baskets: BasketService,
+    /// The order engine (registry, order actors, persistence actors).
+    pub engine: Engine,
+    pub storages: Arc<Storages>,
 }

@@ -30,6 +30,11 @@ impl BasketService {
         }
     }
 
+    /// Holds the caller's basket still (order creation reads and archives it).
+    pub async fn lock(&self, caller: &Caller) -> tokio::sync::OwnedMutexGuard<()> {
+        self.locks.lock(caller.tenant.as_str(), &caller.email).await
+    }
+
     /// The caller's basket; 204 when there is none.
     pub async fn get(&self, caller: &Caller) -> Result<Basket, ApiError> {
         self.store

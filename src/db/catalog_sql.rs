@@ -230,7 +230,39 @@ macro_rules! impl_catalog_store {
                 .fetch_all(&self.pool)
                 .await
                 .map_err(store_error)?;
-                rows.iter().map(crate::db::catalog_sql::catalog_file!()).collect()
+                rows.iter().map(crate::db::catalog_sql::catalog_file!($db)).collect()
+            }
+
+            async fn files_of_objects(
+                &self,
+                tenant: &regards_order_actors::domain::Tenant,
+                urns: &[String],
+            ) -> regards_order_actors::ports::StoreResult<
+                Vec<(String, regards_order_actors::domain::CatalogFile)>,
+            > {
+                use crate::db::catalog_sql::ID_CHUNK;
+                use crate::db::errors::store_error;
+                use sqlx::Row;
+                let to_file = crate::db::catalog_sql::catalog_file!($db);
+                let mut found = Vec::new();
+                for chunk in urns.chunks(ID_CHUNK) {
+                    let mut query = sqlx::QueryBuilder::<$db>::new(
+                        "SELECT object_urn, filename, url, mime_type, size, checksum, \
+                         checksum_algo, data_type, reference FROM catalog_files WHERE tenant = ",
+                    );
+                    query.push_bind(tenant.as_str()).push(" AND object_urn IN (");
+                    let mut list = query.separated(", ");
+                    for urn in chunk {
+                        list.push_bind(urn.as_str());
+                    }
+                    query.push(") ORDER BY object_urn, id");
+                    let rows = query.build().fetch_all(&self.pool).await.map_err(store_error)?;
+                    for row in &rows {
+                        let urn: String = row.try_get("object_urn").map_err(store_error)?;
+                        found.push((urn, to_file(row)?));
+                    }
+                }
+                Ok(found)
             }
 
             async fn counts(
@@ -261,8 +293,8 @@ macro_rules! impl_catalog_store {
 
 /// A closure turning a `catalog_files` row into a `CatalogFile`.
 macro_rules! catalog_file {
-    () => {
-        |row| {
+    ($db:ty) => {
+        |row: &<$db as sqlx::Database>::Row| {
             use crate::db::errors::store_error;
             use regards_order_actors::domain::{CatalogFile, Checksum, DataType};
             use regards_order_actors::ports::StoreError;

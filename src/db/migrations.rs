@@ -7,17 +7,31 @@ use sqlx::migrate::{Migration, MigrationType, Migrator};
 /// One migration: (version, description, SQL).
 type Script = (i64, &'static str, &'static str);
 
-const SQLITE: &[Script] = &[(
-    1,
-    "catalog and baskets",
-    include_str!("../../migrations/sqlite/0001_catalog_and_baskets.sql"),
-)];
+const SQLITE: &[Script] = &[
+    (
+        1,
+        "catalog and baskets",
+        include_str!("../../migrations/sqlite/0001_catalog_and_baskets.sql"),
+    ),
+    (
+        2,
+        "orders",
+        include_str!("../../migrations/sqlite/0002_orders.sql"),
+    ),
+];
 
-const POSTGRES: &[Script] = &[(
-    1,
-    "catalog and baskets",
-    include_str!("../../migrations/postgres/0001_catalog_and_baskets.sql"),
-)];
+const POSTGRES: &[Script] = &[
+    (
+        1,
+        "catalog and baskets",
+        include_str!("../../migrations/postgres/0001_catalog_and_baskets.sql"),
+    ),
+    (
+        2,
+        "orders",
+        include_str!("../../migrations/postgres/0002_orders.sql"),
+    ),
+];
 
 fn migrator(scripts: &[Script]) -> Migrator {
     let migrations = scripts

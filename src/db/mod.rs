@@ -8,6 +8,10 @@ mod basket_sql;
 mod catalog_sql;
 mod errors;
 mod migrations;
+mod order_read_sql;
+mod order_rows;
+mod order_search_sql;
+mod order_sql;
 mod postgres;
 mod sqlite;
 

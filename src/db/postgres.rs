@@ -41,6 +41,7 @@ impl PgStore {
 
 crate::db::catalog_sql::impl_catalog_store!(PgStore, Postgres);
 crate::db::basket_sql::impl_basket_store!(PgStore, Postgres);
+crate::db::order_sql::impl_order_store!(PgStore, Postgres);
 
 #[async_trait]
 impl Store for PgStore {

@@ -49,6 +49,7 @@ impl SqliteStore {
 
 crate::db::catalog_sql::impl_catalog_store!(SqliteStore, Sqlite);
 crate::db::basket_sql::impl_basket_store!(SqliteStore, Sqlite);
+crate::db::order_sql::impl_order_store!(SqliteStore, Sqlite);
 
 #[async_trait]
 impl Store for SqliteStore {

@@ -26,6 +26,8 @@ pub enum ApiError {
     #[error("{0}")]
     Conflict(String),
     #[error("{0}")]
+    NotAcceptable(String),
+    #[error("{0}")]
     PayloadTooLarge(String),
     #[error("{}", .0.join("; "))]
     Unprocessable(Vec<String>),
@@ -55,6 +57,8 @@ impl ApiError {
     fn messages(&self) -> Option<Vec<String>> {
         match self {
             ApiError::NoContent | ApiError::NotFound(None) => None,
+            // The original answers 403 on orders with no body.
+            ApiError::Forbidden(m) if m.is_empty() => None,
             ApiError::NotFound(Some(m)) => Some(vec![m.clone()]),
             ApiError::Unprocessable(list) => Some(list.clone()),
             ApiError::Refused(code) => Some(vec![(*code).to_owned()]),
@@ -81,6 +85,7 @@ impl ResponseError for ApiError {
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,

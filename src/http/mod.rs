@@ -3,7 +3,9 @@
 mod error;
 mod extractors;
 mod hateoas;
+mod paging;
 
 pub use error::{ApiError, Messages};
 pub use extractors::{json_config, path_config, query_config};
 pub use hateoas::{EntityModel, Link};
+pub use paging::{PageMetadata, PagedModel, Paging};

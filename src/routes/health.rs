@@ -20,10 +20,16 @@ pub(super) async fn health() -> HttpResponse {
 #[utoipa::path(get, path = "/ready", tag = "operations", responses((status = 200, description = "database reachable"), (status = 503, description = "database down")))]
 #[get("/ready")]
 pub(super) async fn ready(state: web::Data<AppState>) -> HttpResponse {
+    let engine = state.engine.is_running();
     match state.store.ping().await {
-        Ok(()) => HttpResponse::Ok().json(json!({
+        Ok(()) if engine => HttpResponse::Ok().json(json!({
             "status": "UP",
             "database": state.store.backend(),
+        })),
+        Ok(()) => HttpResponse::ServiceUnavailable().json(json!({
+            "status": "DOWN",
+            "database": state.store.backend(),
+            "engine": "stopped",
         })),
         Err(e) => {
             tracing::warn!(error = %e, "readiness check failed");
@@ -41,5 +47,15 @@ pub(super) async fn ready(state: web::Data<AppState>) -> HttpResponse {
 pub(super) async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")
-        .body(state.metrics.render())
+        .body(format!(
+            "{}# HELP regards_order_active_order_actors Order actors alive.\n\
+             # TYPE regards_order_active_order_actors gauge\n\
+             regards_order_active_order_actors {}\n\
+             # HELP regards_order_actor_restarts_total Order actors re-created after they died.\n\
+             # TYPE regards_order_actor_restarts_total counter\n\
+             regards_order_actor_restarts_total {}\n",
+            state.metrics.render(),
+            state.engine.active_count(),
+            state.engine.restarts()
+        ))
 }

@@ -1,9 +1,12 @@
 //! HTTP resources, one module each with its own route table.
 
+mod admin;
 mod basket;
 mod catalog;
 mod health;
 mod openapi;
+mod orders;
+mod settings;
 
 use actix_web::web::ServiceConfig;
 
@@ -13,4 +16,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     basket::configure(cfg);
     catalog::configure(cfg);
     openapi::configure(cfg);
+    orders::configure(cfg);
+    settings::configure(cfg);
+    admin::configure(cfg);
 }

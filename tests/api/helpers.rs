@@ -27,6 +27,8 @@ pub struct TestApp {
     pub backend: Backend,
     /// The database of this test, for the CLI tests.
     pub database_url: String,
+    /// The service's state: its store and engine, for what no endpoint shows.
+    pub state: actix_web::web::Data<regards_order::state::AppState>,
     pg_database: Option<(String, String)>,
 }
 
@@ -70,6 +72,14 @@ pub fn postgres_url() -> Option<String> {
 
 /// Starts the service on port 0 with a fresh database of `backend`.
 pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, |_, _| {}).await
+}
+
+/// Same, with settings changed by `configure` (storages, limits…).
+pub async fn spawn_app_with(
+    backend: Backend,
+    configure: impl FnOnce(&mut Settings, &std::path::Path),
+) -> TestApp {
     if std::env::var("TEST_LOG").is_ok() {
         regards_order::telemetry::init_logs(regards_order::config::LogFormat::Text);
     }
@@ -87,12 +97,14 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
             url
         }
     });
+    configure(&mut settings, dir.path());
     let database_url = settings.effective_database_url();
     let tokens = TokenCodec::new(&settings.auth.jwt_secret);
     let app = Application::build(settings)
         .await
         .expect("application builds");
     let address = format!("http://{}", app.address());
+    let state = app.state();
     actix_web::rt::spawn(app.run_until_stopped());
     TestApp {
         address,
@@ -101,6 +113,7 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
         dir,
         backend,
         database_url,
+        state,
         pg_database,
     }
 }
@@ -239,6 +252,101 @@ impl TestApp {
             .send()
             .await
             .expect("request")
+    }
+
+    /// Selects `q` in the caller's basket (panics unless 200).
+    pub async fn select_q(&self, token: &str, q: &str) {
+        let selection = serde_json::json!({"engineType": "legacy", "searchParameters": {"q": [q]}});
+        let response = self.select(token, &selection).await;
+        assert_eq!(response.status(), 200, "selection of {q}");
+    }
+
+    pub async fn create_order(&self, token: &str, label: Option<&str>) -> Response {
+        let body = match label {
+            Some(l) => serde_json::json!({"label": l}),
+            None => serde_json::json!({}),
+        };
+        self.post("/user/orders", token)
+            .json(&body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// Selects `q` and orders it; answers the new order's id.
+    pub async fn order_of(&self, token: &str, q: &str) -> i64 {
+        self.select_q(token, q).await;
+        // Generated labels collide within a second (as in the original): name each order.
+        let label = format!("order {}", uuid::Uuid::new_v4().simple());
+        let response = self.create_order(token, Some(&label[..30])).await;
+        assert_eq!(response.status(), 201, "order creation");
+        json(response).await["content"]["id"]
+            .as_i64()
+            .expect("order id")
+    }
+
+    pub async fn get_order(&self, token: &str, id: i64) -> Response {
+        self.get(&format!("/user/orders/{id}"), token)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// The order's content (panics unless 200).
+    pub async fn order(&self, token: &str, id: i64) -> Value {
+        let response = self.get_order(token, id).await;
+        assert_eq!(response.status(), 200, "order {id}");
+        json(response).await["content"].clone()
+    }
+
+    /// Polls the order until `done` holds (10 s at most); answers its content.
+    pub async fn wait_order(
+        &self,
+        token: &str,
+        id: i64,
+        what: &str,
+        done: impl Fn(&Value) -> bool,
+    ) -> Value {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let order = self.order(token, id).await;
+            if done(&order) {
+                return order;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "order {id} never got {what}: {order}"
+            );
+            actix_web::rt::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+    }
+
+    /// Waits for the order's status.
+    pub async fn wait_status(&self, token: &str, id: i64, status: &str) -> Value {
+        self.wait_order(token, id, status, |o| o["status"] == status)
+            .await
+    }
+
+    /// PUT/DELETE/POST on a lifecycle path; answers the status and the messages.
+    pub async fn lifecycle(&self, method: &str, path: &str, token: &str) -> (u16, Vec<String>) {
+        let request = match method {
+            "PUT" => self.put(path, token),
+            "DELETE" => self.delete(path, token),
+            _ => self.post(path, token).json(&serde_json::json!({})),
+        };
+        let response = request.send().await.expect("request");
+        let status = response.status().as_u16();
+        let text = response.text().await.expect("body");
+        let messages = serde_json::from_str::<Value>(&text)
+            .ok()
+            .and_then(|v| v["messages"].as_array().cloned())
+            .map(|m| {
+                m.iter()
+                    .filter_map(|x| x.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default();
+        (status, messages)
     }
 
     /// Where test files go.

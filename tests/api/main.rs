@@ -5,10 +5,14 @@
 // Tests may panic on unexpected answers: that is how they fail.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod archive;
 mod auth;
 mod basket;
 mod catalog;
+mod engine;
 mod fixtures;
 mod helpers;
 mod operations;
+mod order_store;
+mod orders;
 mod query;

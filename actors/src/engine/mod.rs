@@ -33,6 +33,8 @@ pub struct EngineDeps {
     pub slots: Addr<SlotScheduler>,
     pub config: EngineConfig,
     registry: OnceLock<Addr<RegistryActor>>,
+    /// Order actors re-created after they died.
+    pub restarts: std::sync::atomic::AtomicU64,
 }
 
 impl EngineDeps {
@@ -84,6 +86,7 @@ impl Engine {
             slots,
             config,
             registry: OnceLock::new(),
+            restarts: std::sync::atomic::AtomicU64::new(0),
         });
         let map = Arc::new(ActorMap::new());
         let registry = RegistryActor::new(deps.clone(), map.clone(), arbiters).start();
@@ -98,6 +101,24 @@ impl Engine {
     /// The engine's settings.
     pub fn config(&self) -> &EngineConfig {
         &self.deps.config
+    }
+
+    /// The actor of an order if it is active now (no activation).
+    pub fn active(&self, tenant: &Tenant, id: i64) -> Option<Entry> {
+        self.map
+            .get(&(tenant.clone(), id))
+            .map(|e| e.value().clone())
+            .filter(|e| e.addr.connected())
+    }
+
+    /// Number of active order actors.
+    pub fn active_count(&self) -> usize {
+        self.map.len()
+    }
+
+    /// Order actors re-created after they died, since start.
+    pub fn restarts(&self) -> u64 {
+        self.deps.restarts.load(Ordering::Relaxed)
     }
 
     /// The actor of an order, activated from the database when needed; None when the order

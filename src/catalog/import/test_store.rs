@@ -148,6 +148,20 @@ impl CatalogStore for MemoryStore {
             .unwrap_or_default())
     }
 
+    async fn files_of_objects(
+        &self,
+        tenant: &Tenant,
+        urns: &[String],
+    ) -> StoreResult<Vec<(String, CatalogFile)>> {
+        let mut found = Vec::new();
+        for urn in urns {
+            for f in self.object_files(tenant, urn).await? {
+                found.push((urn.clone(), f));
+            }
+        }
+        Ok(found)
+    }
+
     async fn counts(&self, tenant: &Tenant) -> StoreResult<CatalogCounts> {
         let data = self.data.lock().unwrap();
         let mine = |t: &String| t == tenant.as_str();

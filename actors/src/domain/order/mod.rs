@@ -10,6 +10,6 @@ pub mod status;
 pub use aggregate::{Order, SubOrderProgress, may_manage};
 pub use model::{DatasetTask, FileSlot, OrderFile, OrderHeader, OrderKind, SubOrder};
 pub use refusal::Refusal;
-pub use rules::{LabelError, expiration_date, order_label};
+pub use rules::{LabelError, expiration_date, hours, order_label};
 pub use split::{Bucket, SplitLimits, Splitter};
 pub use status::{FileState, OrderStatus};

@@ -26,22 +26,27 @@ pub fn order_label(given: Option<&str>, now: DateTime<Utc>) -> Result<String, La
     }
 }
 
-/// Expiration date: now + H hours, H = the sub-order duration when no file needs a storage,
-/// else (storage sub-orders + 2) × duration; capped at `max_hours`.
+/// Expiration date: now + H, H = the sub-order duration when no file needs a storage,
+/// else (storage sub-orders + 2) × duration; capped at `max`.
 pub fn expiration_date(
     now: DateTime<Utc>,
     storage_suborders: usize,
-    suborder_duration_hours: u32,
-    max_hours: u32,
+    suborder_duration: Duration,
+    max: Duration,
 ) -> DateTime<Utc> {
-    let duration = i64::from(suborder_duration_hours);
-    let hours = if storage_suborders == 0 {
-        duration
+    let lifetime = if storage_suborders == 0 {
+        suborder_duration
     } else {
-        let n = i64::try_from(storage_suborders).unwrap_or(i64::MAX);
-        n.saturating_add(2).saturating_mul(duration)
+        let n = i32::try_from(storage_suborders.saturating_add(2)).unwrap_or(i32::MAX);
+        suborder_duration.checked_mul(n).unwrap_or(max)
     };
-    now + Duration::hours(hours.min(i64::from(max_hours)))
+    now + lifetime.min(max)
+}
+
+/// A number of hours (fractions allowed) as a duration.
+pub fn hours(value: f64) -> Duration {
+    // Milliseconds keep sub-second precision for short test durations.
+    Duration::milliseconds((value * 3_600_000.0).round() as i64)
 }
 
 #[cfg(test)]
@@ -78,21 +83,11 @@ mod tests {
 
     #[test]
     fn expiration_follows_the_formula_and_the_cap() {
-        assert_eq!(
-            expiration_date(now(), 0, 2, 168),
-            now() + Duration::hours(2)
-        );
-        assert_eq!(
-            expiration_date(now(), 1, 2, 168),
-            now() + Duration::hours(6)
-        );
-        assert_eq!(
-            expiration_date(now(), 3, 24, 168),
-            now() + Duration::hours(120)
-        );
-        assert_eq!(
-            expiration_date(now(), 1, 240, 168),
-            now() + Duration::hours(168)
-        );
+        let h = Duration::hours;
+        assert_eq!(expiration_date(now(), 0, h(2), h(168)), now() + h(2));
+        assert_eq!(expiration_date(now(), 1, h(2), h(168)), now() + h(6));
+        assert_eq!(expiration_date(now(), 3, h(24), h(168)), now() + h(120));
+        assert_eq!(expiration_date(now(), 1, h(240), h(168)), now() + h(168));
+        assert_eq!(hours(0.5), Duration::minutes(30));
     }
 }

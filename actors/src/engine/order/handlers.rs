@@ -84,8 +84,8 @@ impl OrderActor {
                 let expiration = expiration_date(
                     now,
                     storage_suborders,
-                    self.keep_hours(),
-                    self.deps.config.expiration_max_hours,
+                    chrono::Duration::hours(i64::from(self.keep_hours())),
+                    chrono::Duration::hours(i64::from(self.deps.config.expiration_max_hours)),
                 );
                 let changed = self
                     .order

@@ -28,6 +28,7 @@ pub struct PersistError(pub String);
 
 /// Figures of one persistence actor.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct PersistenceStatus {
     /// Changes waiting for the next transaction.
     pub queue_length: usize,

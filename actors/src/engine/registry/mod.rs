@@ -87,6 +87,9 @@ impl RegistryActor {
         if self.map.remove(key).is_some() {
             *self.restarts.entry(key.clone()).or_insert(0) += 1;
             self.total_restarts += 1;
+            self.deps
+                .restarts
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             tracing::warn!(tenant = %key.0, order_id = key.1, "order actor died; re-created from the database");
         }
     }

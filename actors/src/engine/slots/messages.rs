@@ -50,6 +50,7 @@ pub struct Status;
 
 /// Figures of the scheduler.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct SlotsStatus {
     pub max_per_user: usize,
     pub held: usize,

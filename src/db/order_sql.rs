@@ -1,0 +1,443 @@
+//! Order writes (ids, creation, batched changes, removal, settings), shared by both backends;
+//! the reads are in `order_read_sql`.
+
+/// Task rows per multi-row INSERT (11 binds each).
+pub const TASK_CHUNK: usize = 500;
+/// Sub-order rows per multi-row INSERT (5 binds each).
+pub const SUBORDER_CHUNK: usize = 1_000;
+/// File rows per multi-row INSERT (18 binds each): under SQLite's 32 766 bind limit.
+pub const FILE_CHUNK: usize = 1_000;
+/// Ids per `IN (...)` list.
+pub const ID_CHUNK: usize = 1_000;
+
+/// Implements `OrderStore` for `$store` (a struct with a `pool` field) on database `$db`.
+macro_rules! impl_order_store {
+    ($store:ident, $db:ty) => {
+        crate::db::order_read_sql::impl_order_reads!($store, $db);
+
+        impl $store {
+            /// Writes the mutable columns of the order row.
+            async fn write_order_header(
+                conn: &mut <$db as sqlx::Database>::Connection,
+                tenant: &regards_order_actors::domain::Tenant,
+                header: &regards_order_actors::domain::order::OrderHeader,
+            ) -> regards_order_actors::ports::StoreResult<()> {
+                sqlx::query(
+                    "UPDATE orders SET label = $3, expiration_date = $4, status = $5, \
+                     status_date = $6, percent_completed = $7, files_in_error = $8, \
+                     available_count = $9, waiting_for_user = $10, message = $11 \
+                     WHERE tenant = $1 AND id = $2",
+                )
+                .bind(tenant.as_str())
+                .bind(header.id)
+                .bind(&header.label)
+                .bind(header.expiration_date)
+                .bind(header.status.as_str())
+                .bind(header.status_date)
+                .bind(header.percent_completed)
+                .bind(header.files_in_error)
+                .bind(header.available_count)
+                .bind(header.waiting_for_user)
+                .bind(header.message.as_deref())
+                .execute(&mut *conn)
+                .await
+                .map_err(crate::db::order_rows::order_write_error)?;
+                Ok(())
+            }
+
+            /// Deletes the order's files and sub-orders (and its dataset tasks if `tasks`).
+            async fn delete_order_content(
+                conn: &mut <$db as sqlx::Database>::Connection,
+                tenant: &regards_order_actors::domain::Tenant,
+                order_id: i64,
+                tasks: bool,
+            ) -> regards_order_actors::ports::StoreResult<()> {
+                use crate::db::errors::store_error;
+                let mut statements = vec![
+                    "DELETE FROM order_files WHERE tenant = $1 AND order_id = $2",
+                    "DELETE FROM suborders WHERE tenant = $1 AND order_id = $2",
+                ];
+                if tasks {
+                    statements.push("DELETE FROM dataset_tasks WHERE tenant = $1 AND order_id = $2");
+                }
+                for sql in statements {
+                    sqlx::query(sql)
+                        .bind(tenant.as_str())
+                        .bind(order_id)
+                        .execute(&mut *conn)
+                        .await
+                        .map_err(store_error)?;
+                }
+                Ok(())
+            }
+
+            /// Sets the state and error text of files, one UPDATE per (state, error) and chunk.
+            async fn write_file_states(
+                conn: &mut <$db as sqlx::Database>::Connection,
+                tenant: &regards_order_actors::domain::Tenant,
+                order_id: i64,
+                files: &[(i64, regards_order_actors::domain::order::FileState, Option<String>)],
+            ) -> regards_order_actors::ports::StoreResult<()> {
+                use crate::db::errors::store_error;
+                use crate::db::order_sql::ID_CHUNK;
+                let mut groups: std::collections::BTreeMap<(&str, Option<&str>), Vec<i64>> =
+                    std::collections::BTreeMap::new();
+                for (id, state, error) in files {
+                    groups.entry((state.as_str(), error.as_deref())).or_default().push(*id);
+                }
+                for ((state, error), ids) in groups {
+                    for chunk in ids.chunks(ID_CHUNK) {
+                        let mut update =
+                            sqlx::QueryBuilder::<$db>::new("UPDATE order_files SET state = ");
+                        update
+                            .push_bind(state)
+                            .push(", download_error = ")
+                            .push_bind(error)
+                            .push(" WHERE tenant = ")
+                            .push_bind(tenant.as_str())
+                            .push(" AND order_id = ")
+                            .push_bind(order_id)
+                            .push(" AND id IN (");
+                        let mut list = update.separated(", ");
+                        for id in chunk {
+                            list.push_bind(*id);
+                        }
+                        update.push(")");
+                        update.build().execute(&mut *conn).await.map_err(store_error)?;
+                    }
+                }
+                Ok(())
+            }
+        }
+
+        #[async_trait::async_trait]
+        impl regards_order_actors::ports::OrderStore for $store {
+            async fn reserve_ids(
+                &self,
+                kind: regards_order_actors::ports::IdKind,
+                count: i64,
+            ) -> regards_order_actors::ports::StoreResult<i64> {
+                use crate::db::errors::store_error;
+                let count = count.max(0);
+                sqlx::query(
+                    "INSERT INTO id_blocks (name, next) VALUES ($1, 1) \
+                     ON CONFLICT (name) DO NOTHING",
+                )
+                .bind(kind.as_str())
+                .execute(&self.pool)
+                .await
+                .map_err(store_error)?;
+                // One statement: concurrent reservations get disjoint blocks.
+                sqlx::query_scalar(
+                    "UPDATE id_blocks SET next = next + $2 WHERE name = $1 RETURNING next - $2",
+                )
+                .bind(kind.as_str())
+                .bind(count)
+                .fetch_one(&self.pool)
+                .await
+                .map_err(store_error)
+            }
+
+            async fn create_order(
+                &self,
+                tenant: &regards_order_actors::domain::Tenant,
+                header: &regards_order_actors::domain::order::OrderHeader,
+                basket_owner: &str,
+            ) -> regards_order_actors::ports::StoreResult<()> {
+                use crate::db::errors::store_error;
+                let mut tx = self.pool.begin().await.map_err(store_error)?;
+                sqlx::query(
+                    "INSERT INTO orders (id, tenant, owner, label, kind, creation_date, \
+                     expiration_date, status, status_date, percent_completed, files_in_error, \
+                     available_count, waiting_for_user, correlation_id, frontend_url, message) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+                )
+                .bind(header.id)
+                .bind(tenant.as_str())
+                .bind(&header.owner)
+                .bind(&header.label)
+                .bind(header.kind.as_str())
+                .bind(header.creation_date)
+                .bind(header.expiration_date)
+                .bind(header.status.as_str())
+                .bind(header.status_date)
+                .bind(header.percent_completed)
+                .bind(header.files_in_error)
+                .bind(header.available_count)
+                .bind(header.waiting_for_user)
+                .bind(&header.correlation_id)
+                .bind(header.frontend_url.as_deref())
+                .bind(header.message.as_deref())
+                .execute(&mut *tx)
+                .await
+                .map_err(crate::db::order_rows::order_write_error)?;
+                sqlx::query("UPDATE baskets SET owner = $3 WHERE tenant = $1 AND owner = $2")
+                    .bind(tenant.as_str())
+                    .bind(basket_owner)
+                    .bind(format!("ORDER_{}", header.id))
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(store_error)?;
+                tx.commit().await.map_err(store_error)
+            }
+
+            async fn store_creation(
+                &self,
+                tenant: &regards_order_actors::domain::Tenant,
+                header: &regards_order_actors::domain::order::OrderHeader,
+                tasks: &[regards_order_actors::domain::order::DatasetTask],
+                suborders: &[regards_order_actors::domain::order::SubOrder],
+                files: &[regards_order_actors::domain::order::OrderFile],
+            ) -> regards_order_actors::ports::StoreResult<()> {
+                use crate::db::errors::store_error;
+                use crate::db::order_sql::{FILE_CHUNK, SUBORDER_CHUNK, TASK_CHUNK};
+                use sqlx::types::Json;
+                let t = tenant.as_str();
+                let mut tx = self.pool.begin().await.map_err(store_error)?;
+                Self::delete_order_content(&mut tx, tenant, header.id, true).await?;
+                for chunk in tasks.chunks(TASK_CHUNK) {
+                    let mut insert = sqlx::QueryBuilder::<$db>::new(
+                        "INSERT INTO dataset_tasks (id, tenant, order_id, dataset_urn, \
+                         dataset_label, objects_count, files_count, files_size, \
+                         selection_requests, process, file_filter) ",
+                    );
+                    insert.push_values(chunk, |mut row, task| {
+                        row.push_bind(task.id)
+                            .push_bind(t)
+                            .push_bind(header.id)
+                            .push_bind(task.dataset_urn.as_str())
+                            .push_bind(task.dataset_label.as_str())
+                            .push_bind(task.objects_count)
+                            .push_bind(task.files_count)
+                            .push_bind(task.files_size)
+                            .push_bind(Json(&task.selection_requests))
+                            .push_bind(task.process.as_ref().map(Json))
+                            .push_bind(task.file_filter.as_ref().map(Json));
+                    });
+                    insert.build().execute(&mut *tx).await.map_err(store_error)?;
+                }
+                for chunk in suborders.chunks(SUBORDER_CHUNK) {
+                    let mut insert = sqlx::QueryBuilder::<$db>::new(
+                        "INSERT INTO suborders (id, tenant, order_id, dataset_task_id, external) ",
+                    );
+                    insert.push_values(chunk, |mut row, suborder| {
+                        row.push_bind(suborder.id)
+                            .push_bind(t)
+                            .push_bind(header.id)
+                            .push_bind(suborder.dataset_task_id)
+                            .push_bind(suborder.external);
+                    });
+                    insert.build().execute(&mut *tx).await.map_err(store_error)?;
+                }
+                for chunk in files.chunks(FILE_CHUNK) {
+                    let mut insert = sqlx::QueryBuilder::<$db>::new(
+                        "INSERT INTO order_files (id, tenant, order_id, suborder_id, \
+                         dataset_task_id, state, filename, url, mime_type, size, checksum, \
+                         checksum_algo, data_type, reference, object_urn, provider_id, version, \
+                         download_error) ",
+                    );
+                    insert.push_values(chunk, |mut row, f| {
+                        row.push_bind(f.id)
+                            .push_bind(t)
+                            .push_bind(header.id)
+                            .push_bind(f.suborder_id)
+                            .push_bind(f.dataset_task_id)
+                            .push_bind(f.state.as_str())
+                            .push_bind(f.filename.as_str())
+                            .push_bind(f.url.as_str())
+                            .push_bind(f.mime_type.as_deref())
+                            .push_bind(f.size)
+                            .push_bind(f.checksum.as_ref().map(|c| c.value.as_str()))
+                            .push_bind(f.checksum.as_ref().map(|c| c.algorithm.as_str()))
+                            .push_bind(f.data_type.as_str())
+                            .push_bind(f.reference)
+                            .push_bind(f.object_urn.as_str())
+                            .push_bind(f.provider_id.as_str())
+                            .push_bind(f.version)
+                            .push_bind(f.download_error.as_deref());
+                    });
+                    insert.build().execute(&mut *tx).await.map_err(store_error)?;
+                }
+                Self::write_order_header(&mut tx, tenant, header).await?;
+                tx.commit().await.map_err(store_error)
+            }
+
+            async fn load_order(
+                &self,
+                tenant: &regards_order_actors::domain::Tenant,
+                id: i64,
+            ) -> regards_order_actors::ports::StoreResult<
+                Option<regards_order_actors::ports::StoredOrder>,
+            > {
+                self.read_order(tenant, id).await
+            }
+
+            async fn order_header(
+                &self,
+                tenant: &regards_order_actors::domain::Tenant,
+                id: i64,
+            ) -> regards_order_actors::ports::StoreResult<
+                Option<regards_order_actors::ports::ListedOrder>,
+            > {
+                self.read_order_header(tenant, id).await
+            }
+
+            async fn apply_changes(
+                &self,
+                changes: &[regards_order_actors::ports::OrderChange],
+            ) -> regards_order_actors::ports::StoreResult<()> {
+                use crate::db::errors::store_error;
+                use regards_order_actors::ports::OrderChange;
+                let mut tx = self.pool.begin().await.map_err(store_error)?;
+                for change in changes {
+                    match change {
+                        OrderChange::Header { tenant, header } => {
+                            Self::write_order_header(&mut tx, tenant, header).await?;
+                        }
+                        OrderChange::FileStates { tenant, order_id, files } => {
+                            Self::write_file_states(&mut tx, tenant, *order_id, files).await?;
+                        }
+                        // Dataset tasks stay: they keep the order's statistics.
+                        OrderChange::DropFiles { tenant, order_id } => {
+                            Self::delete_order_content(&mut tx, tenant, *order_id, false).await?;
+                        }
+                    }
+                }
+                tx.commit().await.map_err(store_error)
+            }
+
+            async fn suborder_files(
+                &self,
+                tenant: &regards_order_actors::domain::Tenant,
+                order_id: i64,
+                suborder_id: i64,
+            ) -> regards_order_actors::ports::StoreResult<
+                Vec<regards_order_actors::domain::order::OrderFile>,
+            > {
+                self.read_suborder_files(tenant, order_id, suborder_id).await
+            }
+
+            async fn orders_to_recover(
+                &self,
+            ) -> regards_order_actors::ports::StoreResult<Vec<regards_order_actors::ports::OrderRef>>
+            {
+                self.read_orders_to_recover().await
+            }
+
+            async fn search_orders(
+                &self,
+                tenant: &regards_order_actors::domain::Tenant,
+                filter: &regards_order_actors::ports::OrderFilter,
+                page: &regards_order_actors::ports::PageRequest,
+            ) -> regards_order_actors::ports::StoreResult<regards_order_actors::ports::OrderPage>
+            {
+                self.read_orders_page(tenant, filter, page).await
+            }
+
+            fn orders_for_csv<'a>(
+                &'a self,
+                tenant: &'a regards_order_actors::domain::Tenant,
+                filter: &'a regards_order_actors::ports::OrderFilter,
+            ) -> futures::stream::BoxStream<
+                'a,
+                regards_order_actors::ports::StoreResult<(
+                    regards_order_actors::domain::order::OrderHeader,
+                    i64,
+                    i64,
+                )>,
+            > {
+                self.scan_orders_with_totals(tenant, filter)
+            }
+
+            async fn remove_order(
+                &self,
+                tenant: &regards_order_actors::domain::Tenant,
+                id: i64,
+            ) -> regards_order_actors::ports::StoreResult<()> {
+                use crate::db::errors::store_error;
+                let mut tx = self.pool.begin().await.map_err(store_error)?;
+                Self::delete_order_content(&mut tx, tenant, id, true).await?;
+                sqlx::query("DELETE FROM orders WHERE tenant = $1 AND id = $2")
+                    .bind(tenant.as_str())
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(store_error)?;
+                // The basket the order was made from.
+                let statements = [
+                    "DELETE FROM basket_items WHERE basket_dataset_id IN (SELECT d.id FROM \
+                     basket_datasets d JOIN baskets b ON b.id = d.basket_id \
+                     WHERE b.tenant = $1 AND b.owner = $2)",
+                    "DELETE FROM basket_datasets WHERE basket_id IN \
+                     (SELECT id FROM baskets WHERE tenant = $1 AND owner = $2)",
+                    "DELETE FROM baskets WHERE tenant = $1 AND owner = $2",
+                ];
+                let basket = format!("ORDER_{id}");
+                for sql in statements {
+                    sqlx::query(sql)
+                        .bind(tenant.as_str())
+                        .bind(&basket)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(store_error)?;
+                }
+                tx.commit().await.map_err(store_error)
+            }
+
+            async fn setting(
+                &self,
+                tenant: &regards_order_actors::domain::Tenant,
+                name: &str,
+            ) -> regards_order_actors::ports::StoreResult<Option<serde_json::Value>> {
+                use crate::db::errors::store_error;
+                use sqlx::types::Json;
+                let value: Option<Json<serde_json::Value>> = sqlx::query_scalar(
+                    "SELECT value FROM tenant_settings WHERE tenant = $1 AND name = $2",
+                )
+                .bind(tenant.as_str())
+                .bind(name)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(store_error)?;
+                Ok(value.map(|v| v.0))
+            }
+
+            async fn put_setting(
+                &self,
+                tenant: &regards_order_actors::domain::Tenant,
+                name: &str,
+                value: &serde_json::Value,
+            ) -> regards_order_actors::ports::StoreResult<()> {
+                use crate::db::errors::store_error;
+                sqlx::query(
+                    "INSERT INTO tenant_settings (tenant, name, value) VALUES ($1, $2, $3) \
+                     ON CONFLICT (tenant, name) DO UPDATE SET value = excluded.value",
+                )
+                .bind(tenant.as_str())
+                .bind(name)
+                .bind(sqlx::types::Json(value))
+                .execute(&self.pool)
+                .await
+                .map_err(store_error)?;
+                Ok(())
+            }
+
+            async fn delete_setting(
+                &self,
+                tenant: &regards_order_actors::domain::Tenant,
+                name: &str,
+            ) -> regards_order_actors::ports::StoreResult<()> {
+                use crate::db::errors::store_error;
+                sqlx::query("DELETE FROM tenant_settings WHERE tenant = $1 AND name = $2")
+                    .bind(tenant.as_str())
+                    .bind(name)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(store_error)?;
+                Ok(())
+            }
+        }
+    };
+}
+
+pub(crate) use impl_order_store;

@@ -1,0 +1,139 @@
+//! The order's JSON shapes (OrderDto, DatasetTaskDto) and its HATEOAS links.
+
+use crate::auth::Caller;
+use crate::http::Link;
+use chrono::{DateTime, Utc};
+use regards_order_actors::domain::order::{DatasetTask, OrderHeader, OrderStatus};
+use regards_order_actors::domain::{FileSelectionDescription, ProcessDatasetDescription, dates};
+use serde::Serialize;
+
+/// An order.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderDto {
+    pub id: i64,
+    pub owner: String,
+    pub label: String,
+    #[serde(with = "dates::required")]
+    #[schema(value_type = String, format = DateTime)]
+    pub creation_date: DateTime<Utc>,
+    #[serde(with = "dates::optional", skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub expiration_date: Option<DateTime<Utc>>,
+    pub percent_completed: i32,
+    pub files_in_error_count: i32,
+    pub available_files_count: i32,
+    pub status: OrderStatus,
+    #[serde(with = "dates::required")]
+    #[schema(value_type = String, format = DateTime)]
+    pub status_date: DateTime<Utc>,
+    pub waiting_for_user: bool,
+    pub dataset_tasks: Vec<DatasetTaskDto>,
+}
+
+/// A dataset task of an order (its id is the `{datasetId}` of the files listing).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DatasetTaskDto {
+    pub id: i64,
+    pub dataset_label: String,
+    pub objects_count: i64,
+    pub files_count: i64,
+    pub files_size: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub process_dataset_description: Option<ProcessDatasetDescription>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file_selection_description: Option<FileSelectionDescription>,
+}
+
+impl OrderDto {
+    /// The DTO of an order; tasks sorted by dataset label.
+    pub fn new(header: &OrderHeader, tasks: &[DatasetTask]) -> Self {
+        let mut tasks: Vec<DatasetTaskDto> = tasks
+            .iter()
+            .map(|t| DatasetTaskDto {
+                id: t.id,
+                dataset_label: t.dataset_label.clone(),
+                objects_count: t.objects_count,
+                files_count: t.files_count,
+                files_size: t.files_size,
+                process_dataset_description: t.process.clone(),
+                file_selection_description: t.file_filter.clone(),
+            })
+            .collect();
+        tasks.sort_by(|a, b| a.dataset_label.cmp(&b.dataset_label).then(a.id.cmp(&b.id)));
+        Self {
+            id: header.id,
+            owner: header.owner.clone(),
+            label: header.label.clone(),
+            creation_date: header.creation_date,
+            expiration_date: header.expiration_date,
+            percent_completed: header.percent_completed,
+            files_in_error_count: header.files_in_error,
+            available_files_count: header.available_count,
+            status: header.status,
+            status_date: header.status_date,
+            waiting_for_user: header.waiting_for_user,
+            dataset_tasks: tasks,
+        }
+    }
+}
+
+/// The links of an order: `self`, `list`, then only the actions possible now and allowed to
+/// the caller's role.
+pub fn order_links(
+    base: &str,
+    header: &OrderHeader,
+    tasks: &[DatasetTask],
+    effectively_paused: bool,
+    caller: &Caller,
+) -> Vec<Link> {
+    use OrderStatus::*;
+    let id = header.id;
+    let status = header.status;
+    let mut links = vec![
+        Link::new("self", format!("{base}/user/orders/{id}")),
+        Link::new("list", format!("{base}/user/orders")),
+    ];
+    let mut add = |allowed: bool, rel: &str, path: String| {
+        if allowed {
+            links.push(Link::new(rel, format!("{base}{path}")));
+        }
+    };
+    add(
+        status != Deleted && header.available_count > 0,
+        "download",
+        format!("/user/orders/{id}/download"),
+    );
+    add(
+        matches!(status, Pending | Running),
+        "pause",
+        format!("/user/orders/pause/{id}"),
+    );
+    add(
+        status == Paused && effectively_paused,
+        "resume",
+        format!("/user/orders/resume/{id}"),
+    );
+    add(
+        matches!(status, Done | DoneWithWarning | Paused | Expired | Failed),
+        "delete",
+        format!("/user/orders/{id}"),
+    );
+    add(
+        status == Deleted && caller.role.is_super_admin(),
+        "remove",
+        format!("/user/orders/remove/{id}"),
+    );
+    add(
+        status.is_finished(),
+        "restart",
+        format!("/user/orders/{id}/restart"),
+    );
+    add(
+        matches!(status, DoneWithWarning | Failed) && tasks.iter().all(|t| t.process.is_none()),
+        "retry",
+        format!("/user/orders/{id}/retry"),
+    );
+    links
+}

@@ -1,0 +1,87 @@
+//! SearchRequestParameters (admin search and CSV) → the store's filter.
+
+use crate::http::ApiError;
+use chrono::{DateTime, Utc};
+use regards_order_actors::domain::dates;
+use regards_order_actors::domain::order::OrderStatus;
+use regards_order_actors::ports::{OrderFilter, StatusFilter};
+use serde::Deserialize;
+
+/// Restriction on statuses.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct StatusRestriction {
+    pub values: Option<Vec<String>>,
+    /// `INCLUDE` or `EXCLUDE`.
+    pub mode: Option<String>,
+    pub match_mode: Option<String>,
+    pub ignore_case: Option<bool>,
+}
+
+/// Bounds of the creation date (inclusive, each optional).
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+pub struct DateRange {
+    #[serde(default, with = "dates::optional")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub after: Option<DateTime<Utc>>,
+    #[serde(default, with = "dates::optional")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub before: Option<DateTime<Utc>>,
+}
+
+/// Body of `POST /orders/search` and `POST /orders/csv`; `{}` selects everything.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SearchRequestParameters {
+    /// Substring of the owner's e-mail.
+    pub owner: Option<String>,
+    pub statuses: Option<StatusRestriction>,
+    pub creation_date: Option<DateRange>,
+    pub waiting_for_user: Option<bool>,
+}
+
+/// At most this many statuses in a restriction.
+const MAX_STATUS_VALUES: usize = 1000;
+
+impl SearchRequestParameters {
+    /// The store filter; an incoherent restriction is a 422 (never a 500).
+    pub fn to_filter(&self) -> Result<OrderFilter, ApiError> {
+        let statuses = match &self.statuses {
+            None => None,
+            Some(r) => Some(status_filter(r)?),
+        };
+        Ok(OrderFilter {
+            owner_contains: self.owner.clone().filter(|o| !o.is_empty()),
+            owner: None,
+            statuses,
+            created_after: self.creation_date.as_ref().and_then(|d| d.after),
+            created_before: self.creation_date.as_ref().and_then(|d| d.before),
+            waiting_for_user: self.waiting_for_user,
+        })
+    }
+}
+
+fn status_filter(r: &StatusRestriction) -> Result<StatusFilter, ApiError> {
+    let values = r
+        .values
+        .as_ref()
+        .ok_or_else(|| ApiError::unprocessable("statuses.values must be given"))?;
+    if values.len() > MAX_STATUS_VALUES {
+        return Err(ApiError::unprocessable(
+            "statuses.values holds more than 1000 values",
+        ));
+    }
+    let parsed = values
+        .iter()
+        .map(|v| v.parse::<OrderStatus>())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(ApiError::unprocessable)?;
+    match r.mode.as_deref() {
+        Some("INCLUDE") => Ok(StatusFilter::Include(parsed)),
+        Some("EXCLUDE") => Ok(StatusFilter::Exclude(parsed)),
+        Some(other) => Err(ApiError::unprocessable(format!(
+            "statuses.mode must be INCLUDE or EXCLUDE, not {other}"
+        ))),
+        None => Err(ApiError::unprocessable("statuses.mode must be given")),
+    }
+}

@@ -1,0 +1,35 @@
+//! `GET /admin/actors` (ADMIN): the engine live — registry, order actors, slot scheduler,
+//! persistence actors, storages.
+
+use crate::auth::{Caller, Role};
+use crate::http::ApiError;
+use crate::state::AppState;
+use actix_web::{HttpResponse, get, web};
+use serde_json::json;
+
+/// Registers the resource.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(actors);
+}
+
+/// Every actor of the engine with its figures (mailbox, retrievals in flight, restarts, last
+/// persisted change), the persistence actors' queues and batches, and the storages.
+#[utoipa::path(get, path = "/admin/actors", tag = "operations",
+    responses((status = 200, description = "the engine's actors"), (status = 403)))]
+#[get("/admin/actors")]
+pub(super) async fn actors(
+    caller: Caller,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Role::Admin)?;
+    let status = state.engine.status().await?;
+    let storages: Vec<_> = state
+        .storages
+        .all()
+        .iter()
+        .map(|s| json!({"name": s.name(), "kind": s.kind(), "inFlight": s.in_flight()}))
+        .collect();
+    let mut body = serde_json::to_value(&status).map_err(|e| ApiError::Internal(e.into()))?;
+    body["storages"] = json!(storages);
+    Ok(HttpResponse::Ok().json(body))
+}

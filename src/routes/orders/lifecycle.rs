@@ -1,0 +1,130 @@
+//! A5 pause, A6 resume, A8 retry, A9 delete, A10 remove: the order's actor decides; refusals
+//! answer 401 with the original's reason code.
+
+use crate::auth::{Caller, Role};
+use crate::http::ApiError;
+use crate::state::AppState;
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, delete, put, web};
+use regards_order_actors::engine::order::{Act, Action, ActionError, OrderSnapshot, Requester};
+use tracing_actix_web::RequestId;
+
+/// Who asks, with the request id for the actor's logs.
+pub(super) fn requester(caller: &Caller, req: &HttpRequest) -> Requester {
+    Requester {
+        email: caller.email.clone(),
+        is_admin: caller.role.is_admin(),
+        request_id: req
+            .extensions()
+            .get::<RequestId>()
+            .map(|id| id.to_string())
+            .unwrap_or_default(),
+    }
+}
+
+/// Runs `action` on the order: 404 unknown, 401 refused, 503 when it could not be committed.
+pub(super) async fn act(
+    state: &AppState,
+    caller: &Caller,
+    req: &HttpRequest,
+    id: i64,
+    action: Action,
+) -> Result<OrderSnapshot, ApiError> {
+    let requester = requester(caller, req);
+    let answer = state
+        .engine
+        .call(&caller.tenant, id, || Act {
+            action,
+            requester: requester.clone(),
+        })
+        .await?;
+    match answer {
+        None => Err(ApiError::NotFound(None)),
+        Some(Ok(snapshot)) => Ok(snapshot),
+        Some(Err(ActionError::Refused(refusal))) => Err(ApiError::Refused(refusal.code())),
+        Some(Err(ActionError::Persist(e))) => Err(ApiError::Unavailable(e.to_string())),
+    }
+}
+
+async fn run(
+    caller: Caller,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: i64,
+    action: Action,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Role::RegisteredUser)?;
+    act(&state, &caller, &req, id, action).await?;
+    Ok(HttpResponse::Ok().finish())
+}
+
+/// Pauses the order (retrievals stop launching).
+#[utoipa::path(put, path = "/user/orders/pause/{orderId}", tag = "orders",
+    params(("orderId" = i64, Path,)),
+    responses((status = 200), (status = 401, body = crate::http::Messages), (status = 404)))]
+#[put("/user/orders/pause/{id}")]
+pub(crate) async fn pause_order(
+    caller: Caller,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    run(caller, state, req, *id, Action::Pause).await
+}
+
+/// Resumes a paused order once its retrievals have ended.
+#[utoipa::path(put, path = "/user/orders/resume/{orderId}", tag = "orders",
+    params(("orderId" = i64, Path,)),
+    responses((status = 200), (status = 401, body = crate::http::Messages), (status = 404)))]
+#[put("/user/orders/resume/{id}")]
+pub(crate) async fn resume_order(
+    caller: Caller,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    run(caller, state, req, *id, Action::Resume).await
+}
+
+/// Retries the files in error.
+#[utoipa::path(put, path = "/user/orders/{orderId}/retry", tag = "orders",
+    params(("orderId" = i64, Path,)),
+    responses((status = 200), (status = 401, body = crate::http::Messages), (status = 404)))]
+#[put("/user/orders/{id}/retry")]
+pub(crate) async fn retry_order(
+    caller: Caller,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    run(caller, state, req, *id, Action::Retry).await
+}
+
+/// Deletes the order (soft): its files go, the order stays as DELETED.
+#[utoipa::path(delete, path = "/user/orders/{orderId}", tag = "orders",
+    params(("orderId" = i64, Path,)),
+    responses((status = 200), (status = 401, body = crate::http::Messages), (status = 404)))]
+#[delete("/user/orders/{id}")]
+pub(crate) async fn delete_order(
+    caller: Caller,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    run(caller, state, req, *id, Action::Delete).await
+}
+
+/// Removes a deleted order for good (PROJECT_ADMIN and INSTANCE_ADMIN only).
+#[utoipa::path(delete, path = "/user/orders/remove/{orderId}", tag = "orders",
+    params(("orderId" = i64, Path,)),
+    responses((status = 200), (status = 401, body = crate::http::Messages), (status = 403), (status = 404)))]
+#[delete("/user/orders/remove/{id}")]
+pub(crate) async fn remove_order(
+    caller: Caller,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Role::InstanceAdmin)?;
+    act(&state, &caller, &req, *id, Action::Remove).await?;
+    Ok(HttpResponse::Ok().finish())
+}

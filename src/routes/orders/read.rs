@@ -1,0 +1,86 @@
+//! A4 (one order) and A13 (my orders).
+
+use super::order_model;
+use crate::auth::{Caller, Role};
+use crate::http::{ApiError, PagedModel, Paging};
+use crate::state::AppState;
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use regards_order_actors::domain::order::OrderStatus;
+use regards_order_actors::engine::order::GetOrder;
+use regards_order_actors::ports::{OrderFilter, OrderSort, PageRequest, StatusFilter};
+
+/// The order as its actor sees it when active, else as stored (404 when unknown, 403 when the
+/// caller is neither its owner nor a super-admin; both without body, as the original).
+#[utoipa::path(get, path = "/user/orders/{orderId}", tag = "orders",
+    params(("orderId" = i64, Path,)),
+    responses((status = 200, body = super::OrderModel), (status = 403), (status = 404)))]
+#[get("/user/orders/{id}")]
+pub(crate) async fn get_order(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Role::RegisteredUser)?;
+    let id = id.into_inner();
+    let (header, tasks, effectively_paused) = match state.engine.active(&caller.tenant, id) {
+        Some(_) => match state.engine.call(&caller.tenant, id, || GetOrder).await? {
+            Some(s) => (s.header, s.tasks, s.effectively_paused),
+            None => return Err(ApiError::NotFound(None)),
+        },
+        None => match state.store.order_header(&caller.tenant, id).await? {
+            Some(o) => {
+                let paused = o.header.status == OrderStatus::Paused;
+                (o.header, o.tasks, paused)
+            }
+            None => return Err(ApiError::NotFound(None)),
+        },
+    };
+    if header.owner != caller.email && !caller.role.is_super_admin() {
+        return Err(ApiError::Forbidden(String::new()));
+    }
+    Ok(HttpResponse::Ok().json(order_model(
+        &state,
+        &caller,
+        &header,
+        &tasks,
+        effectively_paused,
+    )))
+}
+
+/// The caller's orders, DELETED ones excepted, newest first (page size 20 by default).
+#[utoipa::path(get, path = "/user/orders", tag = "orders",
+    params(("page" = Option<u32>, Query,), ("size" = Option<u32>, Query,)),
+    responses((status = 200, description = "PagedModel<EntityModel<OrderDto>>")))]
+#[get("/user/orders")]
+pub(crate) async fn my_orders(
+    caller: Caller,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Role::RegisteredUser)?;
+    let paging = Paging::from_request(&req, 20)?;
+    let filter = OrderFilter {
+        owner: Some(caller.email.clone()),
+        statuses: Some(StatusFilter::Exclude(vec![OrderStatus::Deleted])),
+        ..OrderFilter::default()
+    };
+    let request = PageRequest {
+        page: paging.page,
+        size: paging.size,
+        sort: vec![(OrderSort::CreationDate, true)],
+    };
+    let page = state
+        .store
+        .search_orders(&caller.tenant, &filter, &request)
+        .await?;
+    let content = page
+        .orders
+        .iter()
+        .map(|o| {
+            let paused = o.header.status == OrderStatus::Paused;
+            order_model(&state, &caller, &o.header, &o.tasks, paused)
+        })
+        .collect();
+    let url = format!("{}/user/orders", state.public_url);
+    Ok(HttpResponse::Ok().json(PagedModel::new(content, page.total, &paging, &url)))
+}

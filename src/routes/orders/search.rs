@@ -1,0 +1,95 @@
+//! A11 admin search and A12 CSV export (EXPLOIT).
+
+use super::order_model;
+use crate::auth::{Caller, Role};
+use crate::http::{ApiError, PagedModel, Paging};
+use crate::orders::csv;
+use crate::orders::search::SearchRequestParameters;
+use crate::state::AppState;
+use actix_web::http::header::{ACCEPT, CONTENT_DISPOSITION};
+use actix_web::{HttpRequest, HttpResponse, post, web};
+use regards_order_actors::domain::order::OrderStatus;
+use regards_order_actors::ports::{OrderSort, PageRequest};
+
+/// Every order of the tenant matching the filters (DELETED included), 10 per page by
+/// default, newest first.
+#[utoipa::path(post, path = "/orders/search", tag = "orders", request_body = SearchRequestParameters,
+    params(("page" = Option<u32>, Query,), ("size" = Option<u32>, Query,), ("sort" = Option<String>, Query,)),
+    responses((status = 200, description = "PagedModel<EntityModel<OrderDto>>"),
+        (status = 400, body = crate::http::Messages), (status = 422, body = crate::http::Messages)))]
+#[post("/orders/search")]
+pub(crate) async fn search_orders(
+    caller: Caller,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Json<SearchRequestParameters>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Role::Exploit)?;
+    let filter = body.to_filter()?;
+    let paging = Paging::from_request(&req, 10)?;
+    let mut sort = Vec::new();
+    for (property, descending) in &paging.sort {
+        let key = OrderSort::parse(property)
+            .ok_or_else(|| ApiError::BadRequest(format!("Cannot sort by '{property}'")))?;
+        sort.push((key, *descending));
+    }
+    if sort.is_empty() {
+        sort.push((OrderSort::CreationDate, true));
+    }
+    let request = PageRequest {
+        page: paging.page,
+        size: paging.size,
+        sort,
+    };
+    let page = state
+        .store
+        .search_orders(&caller.tenant, &filter, &request)
+        .await?;
+    let content = page
+        .orders
+        .iter()
+        .map(|o| {
+            let paused = o.header.status == OrderStatus::Paused;
+            order_model(&state, &caller, &o.header, &o.tasks, paused)
+        })
+        .collect();
+    let url = format!("{}/orders/search", state.public_url);
+    Ok(HttpResponse::Ok().json(PagedModel::new(content, page.total, &paging, &url)))
+}
+
+/// True when the client accepts `text/csv` (no Accept header accepts everything).
+fn accepts_csv(req: &HttpRequest) -> bool {
+    let Some(accept) = req.headers().get(ACCEPT).and_then(|v| v.to_str().ok()) else {
+        return true;
+    };
+    accept.split(',').any(|part| {
+        let media = part.split(';').next().unwrap_or_default().trim();
+        matches!(media, "text/csv" | "text/*" | "*/*")
+    })
+}
+
+/// The orders matching the filters as `;`-separated CSV, by id, streamed.
+#[utoipa::path(post, path = "/orders/csv", tag = "orders", request_body = SearchRequestParameters,
+    responses((status = 200, content_type = "text/csv", description = "the CSV export"),
+        (status = 406, description = "the client does not accept text/csv"),
+        (status = 422, body = crate::http::Messages)))]
+#[post("/orders/csv")]
+pub(crate) async fn export_csv(
+    caller: Caller,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Json<SearchRequestParameters>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Role::Exploit)?;
+    if !accepts_csv(&req) {
+        return Err(ApiError::NotAcceptable(
+            "This endpoint produces text/csv only".into(),
+        ));
+    }
+    let filter = body.to_filter()?;
+    let body = csv::stream(state.store.clone(), caller.tenant.clone(), filter);
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv")
+        .insert_header((CONTENT_DISPOSITION, "attachment;filename=orders.csv"))
+        .streaming(body))
+}

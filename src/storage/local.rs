@@ -1,0 +1,206 @@
+//! Files on a local or mounted filesystem: online (readable at once) or nearline (restored
+//! from tape first, a few at a time).
+
+use super::nearline::Restorer;
+use super::path::LocalRoot;
+use super::{InFlight, bounds};
+use crate::config::StorageSettings;
+use async_trait::async_trait;
+use futures::StreamExt;
+use regards_order_actors::ports::storage::{ByteRange, FileContent, Storage, StorageError};
+use std::io::SeekFrom;
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncSeekExt};
+use tokio_util::io::ReaderStream;
+
+/// Size of the chunks a file is streamed in: large enough for disk throughput, small enough
+/// to keep many concurrent downloads cheap.
+const CHUNK: usize = 64 * 1024;
+
+/// A storage of the files under a local directory.
+pub struct LocalStorage {
+    name: String,
+    root: LocalRoot,
+    /// Present for a nearline storage.
+    restorer: Option<Restorer>,
+    in_flight: AtomicUsize,
+}
+
+impl LocalStorage {
+    /// An online storage: its files are readable as soon as they exist.
+    pub fn online(name: &str, root: &str) -> anyhow::Result<Self> {
+        Ok(Self {
+            name: name.to_owned(),
+            root: LocalRoot::new(name, root)?,
+            restorer: None,
+            in_flight: AtomicUsize::new(0),
+        })
+    }
+
+    /// A nearline storage: a file is restored before it is available, `drives` files at
+    /// once, each restore taking `restore_delay`.
+    pub fn nearline(
+        name: &str,
+        root: &str,
+        drives: usize,
+        restore_delay: Duration,
+    ) -> anyhow::Result<Self> {
+        anyhow::ensure!(drives > 0, "storage '{name}': drives must be > 0");
+        let root = LocalRoot::new(name, root)?;
+        Ok(Self {
+            name: name.to_owned(),
+            restorer: Some(Restorer::new(root.clone(), drives, restore_delay)),
+            root,
+            in_flight: AtomicUsize::new(0),
+        })
+    }
+
+    /// The storage a `[[storages]]` entry of kind `local` describes.
+    pub fn from_settings(settings: &StorageSettings) -> anyhow::Result<Self> {
+        if settings.nearline {
+            let drives = usize::try_from(settings.drives)?;
+            let delay = Duration::from_millis(settings.restore_delay_ms);
+            Self::nearline(&settings.name, &settings.root, drives, delay)
+        } else {
+            Self::online(&settings.name, &settings.root)
+        }
+    }
+
+    /// The normalised root directory.
+    pub fn root(&self) -> &Path {
+        self.root.path()
+    }
+}
+
+#[async_trait]
+impl Storage for LocalStorage {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn kind(&self) -> &'static str {
+        if self.restorer.is_some() {
+            "nearline"
+        } else {
+            "local"
+        }
+    }
+
+    fn owns(&self, location: &str) -> bool {
+        self.root.lexical(location).is_ok()
+    }
+
+    async fn make_available(&self, location: &str, keep: Duration) -> Result<(), StorageError> {
+        let _counted = InFlight::enter(&self.in_flight);
+        match &self.restorer {
+            Some(restorer) => restorer.make_available(location, keep).await,
+            None => self.root.regular_file(location).await.map(drop),
+        }
+    }
+
+    /// Reads the bytes on disk whether or not a nearline file is restored: deciding when a
+    /// file may be downloaded is the order engine's business.
+    async fn open(
+        &self,
+        location: &str,
+        range: Option<ByteRange>,
+    ) -> Result<FileContent, StorageError> {
+        let path = self.root.regular_file(location).await?;
+        let io_error = |e: std::io::Error| self.root.io_error(location, &e);
+        let mut file = tokio::fs::File::open(&path).await.map_err(io_error)?;
+        let total_length = file.metadata().await.map_err(io_error)?.len();
+        let (start, length) = bounds(range);
+        if start > 0 {
+            file.seek(SeekFrom::Start(start)).await.map_err(io_error)?;
+        }
+        let stream = ReaderStream::with_capacity(file.take(length), CHUNK).boxed();
+        Ok(FileContent {
+            total_length: Some(total_length),
+            stream,
+        })
+    }
+
+    fn in_flight(&self) -> usize {
+        self.in_flight.load(Ordering::Relaxed)
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use futures::TryStreamExt;
+
+    /// Reads a whole opened file.
+    pub(crate) async fn read_all(content: FileContent) -> Vec<u8> {
+        let chunks: Vec<bytes::Bytes> = content.stream.try_collect().await.unwrap();
+        chunks.concat()
+    }
+
+    fn storage(dir: &tempfile::TempDir) -> LocalStorage {
+        LocalStorage::online("disk", dir.path().to_str().unwrap()).unwrap()
+    }
+
+    #[tokio::test]
+    async fn online_files_are_available_when_they_exist() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a b.tif"), b"data").unwrap();
+        std::fs::create_dir(dir.path().join("sub")).unwrap();
+        let disk = storage(&dir);
+        let url = format!("file://{}/a%20b.tif", dir.path().display());
+        let keep = Duration::from_secs(1);
+        assert!(disk.owns(&url));
+        assert_eq!(disk.kind(), "local");
+        disk.make_available(&url, keep).await.unwrap();
+        let sub = format!("{}/sub", dir.path().display());
+        assert!(matches!(
+            disk.make_available(&sub, keep).await,
+            Err(StorageError::NotFound { .. })
+        ));
+        assert!(matches!(
+            disk.make_available(&format!("{sub}/none"), keep).await,
+            Err(StorageError::NotFound { .. })
+        ));
+        assert!(!disk.owns("/elsewhere/x") && !disk.owns("http://h/x"));
+        assert_eq!(disk.in_flight(), 0);
+    }
+
+    #[tokio::test]
+    async fn open_streams_the_whole_file_or_a_range() {
+        let dir = tempfile::tempdir().unwrap();
+        let data: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+        std::fs::write(dir.path().join("f"), &data).unwrap();
+        let disk = storage(&dir);
+        let path = format!("{}/f", dir.path().display());
+        let whole = disk.open(&path, None).await.unwrap();
+        assert_eq!(whole.total_length, Some(200_000));
+        assert_eq!(read_all(whole).await, data);
+        let range = ByteRange {
+            start: 10,
+            end: Some(70_009),
+        };
+        let part = disk.open(&path, Some(range)).await.unwrap();
+        assert_eq!(part.total_length, Some(200_000));
+        assert_eq!(read_all(part).await, &data[10..70_010]);
+        let tail = ByteRange {
+            start: 199_990,
+            end: None,
+        };
+        assert_eq!(
+            read_all(disk.open(&path, Some(tail)).await.unwrap()).await,
+            &data[199_990..]
+        );
+        let past = ByteRange {
+            start: 300_000,
+            end: None,
+        };
+        assert!(
+            read_all(disk.open(&path, Some(past)).await.unwrap())
+                .await
+                .is_empty()
+        );
+        let missing = disk.open(&format!("{path}x"), None).await;
+        assert!(matches!(missing, Err(StorageError::NotFound { .. })));
+    }
+}

@@ -1,0 +1,278 @@
+//! Turning a location (a `file://` URL or an absolute path) into a local path under a
+//! storage's root, refusing anything that escapes it.
+
+use regards_order_actors::ports::storage::StorageError;
+use std::ffi::OsString;
+use std::io::ErrorKind;
+use std::os::unix::ffi::OsStringExt;
+use std::path::{Component, Path, PathBuf};
+
+/// The root directory of a local storage, and the checks that keep reads inside it.
+#[derive(Debug, Clone)]
+pub(crate) struct LocalRoot {
+    storage: String,
+    root: PathBuf,
+}
+
+impl LocalRoot {
+    /// A root for storage `storage`, given as an absolute path or a `file://` URL.
+    pub(crate) fn new(storage: &str, root: &str) -> anyhow::Result<Self> {
+        let path = parse_location(root)
+            .map_err(|reason| anyhow::anyhow!("storage '{storage}': invalid root: {reason}"))?;
+        Ok(Self {
+            storage: storage.to_owned(),
+            root: normalize(&path),
+        })
+    }
+
+    /// The name of the storage.
+    pub(crate) fn storage(&self) -> &str {
+        &self.storage
+    }
+
+    /// The normalised root directory.
+    pub(crate) fn path(&self) -> &Path {
+        &self.root
+    }
+
+    /// The normalised local path of `location`, checked lexically to be under the root.
+    /// Nothing is read from the disk: this is enough to tell which storage owns a file.
+    pub(crate) fn lexical(&self, location: &str) -> Result<PathBuf, StorageError> {
+        let path = parse_location(location).map_err(|reason| StorageError::InvalidLocation {
+            location: location.to_owned(),
+            reason,
+        })?;
+        let path = normalize(&path);
+        if path.starts_with(&self.root) {
+            Ok(path)
+        } else {
+            Err(self.outside(location))
+        }
+    }
+
+    /// The real path of `location`, ready to be read: symbolic links are resolved, and a link
+    /// pointing out of the (also resolved) root is refused, since the root is what an
+    /// operator exposes to users.
+    pub(crate) async fn for_read(&self, location: &str) -> Result<PathBuf, StorageError> {
+        let path = self.lexical(location)?;
+        let real_root = tokio::fs::canonicalize(&self.root).await.map_err(|e| {
+            self.failed(format!("root {} is not readable: {e}", self.root.display()))
+        })?;
+        let real = tokio::fs::canonicalize(&path)
+            .await
+            .map_err(|e| self.io_error(location, &e))?;
+        if real.starts_with(&real_root) {
+            Ok(real)
+        } else {
+            Err(self.outside(location))
+        }
+    }
+
+    /// The real path of `location`, which must be a regular file: a directory is no file an
+    /// order can deliver, so it is `NotFound` too.
+    pub(crate) async fn regular_file(&self, location: &str) -> Result<PathBuf, StorageError> {
+        let path = self.for_read(location).await?;
+        let metadata = tokio::fs::metadata(&path)
+            .await
+            .map_err(|e| self.io_error(location, &e))?;
+        if metadata.is_file() {
+            Ok(path)
+        } else {
+            Err(self.not_found(location))
+        }
+    }
+
+    /// Maps an I/O error on `location`: a missing file (or a file used as a directory) is
+    /// `NotFound`, anything else a failure whose text names the cause.
+    pub(crate) fn io_error(&self, location: &str, error: &std::io::Error) -> StorageError {
+        match error.kind() {
+            ErrorKind::NotFound | ErrorKind::NotADirectory => self.not_found(location),
+            _ => self.failed(format!("cannot read {location}: {error}")),
+        }
+    }
+
+    /// `NotFound` for `location` in this storage.
+    pub(crate) fn not_found(&self, location: &str) -> StorageError {
+        StorageError::NotFound {
+            storage: self.storage.clone(),
+            location: location.to_owned(),
+        }
+    }
+
+    fn outside(&self, location: &str) -> StorageError {
+        StorageError::OutsideRoot {
+            storage: self.storage.clone(),
+            location: location.to_owned(),
+        }
+    }
+
+    fn failed(&self, reason: String) -> StorageError {
+        StorageError::Failed {
+            storage: self.storage.clone(),
+            reason,
+        }
+    }
+}
+
+/// The path a location designates, percent-decoded but not normalised. Accepts
+/// `file:///abs/path`, `file://localhost/abs/path` and plain absolute paths.
+pub(crate) fn parse_location(location: &str) -> Result<PathBuf, String> {
+    let path = match strip_file_scheme(location) {
+        Some(rest) => url_path(rest)?,
+        None if location.starts_with('/') => PathBuf::from(location),
+        None => return Err("not a file:// URL nor an absolute path".to_owned()),
+    };
+    if path.as_os_str().as_encoded_bytes().contains(&0) {
+        return Err("the path contains a NUL character".to_owned());
+    }
+    Ok(path)
+}
+
+/// What follows `file://`, when the location is a file URL (the scheme is case-insensitive).
+fn strip_file_scheme(location: &str) -> Option<&str> {
+    let prefix = location.get(..7)?;
+    prefix
+        .eq_ignore_ascii_case("file://")
+        .then(|| &location[7..])
+}
+
+/// The decoded path of a file URL after `file://`: its host must be empty or `localhost`,
+/// since a file on another machine cannot be read here.
+fn url_path(rest: &str) -> Result<PathBuf, String> {
+    let slash = rest
+        .find('/')
+        .ok_or_else(|| "a file URL needs an absolute path".to_owned())?;
+    let host = &rest[..slash];
+    if !host.is_empty() && !host.eq_ignore_ascii_case("localhost") {
+        return Err(format!("the file is on another host ({host})"));
+    }
+    // A query or fragment is not part of a file's path.
+    let path = rest[slash..].split(['?', '#']).next().unwrap_or_default();
+    Ok(PathBuf::from(OsString::from_vec(percent_decode(path))))
+}
+
+/// Decodes `%XX` escapes into bytes (a path need not be UTF-8); an invalid escape is kept
+/// as it is, as catalogue hrefs do.
+fn percent_decode(text: &str) -> Vec<u8> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let escaped = (bytes[i] == b'%')
+            .then(|| bytes.get(i + 1..i + 3))
+            .flatten()
+            .and_then(|hex| std::str::from_utf8(hex).ok())
+            .and_then(|hex| u8::from_str_radix(hex, 16).ok());
+        match escaped {
+            Some(b) => {
+                out.push(b);
+                i += 3;
+            }
+            None => {
+                out.push(bytes[i]);
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
+/// Applies `.` and `..` lexically; `..` never climbs above `/`.
+pub(crate) fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::from("/");
+    for component in path.components() {
+        match component {
+            Component::Normal(part) => out.push(part),
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::RootDir | Component::CurDir | Component::Prefix(_) => {}
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parsed(location: &str) -> PathBuf {
+        normalize(&parse_location(location).unwrap())
+    }
+
+    #[test]
+    fn file_urls_and_paths_are_decoded_and_normalised() {
+        assert_eq!(
+            parsed("file:///a/my%20file.tif"),
+            Path::new("/a/my file.tif")
+        );
+        assert_eq!(parsed("FILE://localhost/a/b"), Path::new("/a/b"));
+        assert_eq!(parsed("file:///a/%E2%82%AC%zz"), Path::new("/a/€%zz"));
+        assert_eq!(parsed("file:///a/b.tif?x=1#y"), Path::new("/a/b.tif"));
+        assert_eq!(parsed("/a/./b/../c//d"), Path::new("/a/c/d"));
+        assert_eq!(parsed("/../../x"), Path::new("/x"));
+        assert_eq!(parsed("file:///a/%2E%2E/b"), Path::new("/b"));
+    }
+
+    #[test]
+    fn other_hosts_and_relative_paths_are_refused() {
+        assert!(
+            parse_location("file://server/a")
+                .unwrap_err()
+                .contains("server")
+        );
+        assert!(parse_location("file://").is_err());
+        assert!(parse_location("a/b").is_err());
+        assert!(parse_location("http://h/a").is_err());
+        assert!(parse_location("file:///a%00b").is_err());
+    }
+
+    #[test]
+    fn dot_dot_cannot_leave_the_root() {
+        let root = LocalRoot::new("disk", "/data/tape").unwrap();
+        assert_eq!(
+            root.lexical("/data/tape/a/../b").unwrap(),
+            Path::new("/data/tape/b")
+        );
+        assert!(matches!(
+            root.lexical("/data/tape/../secret"),
+            Err(StorageError::OutsideRoot { .. })
+        ));
+        assert!(matches!(
+            root.lexical("file:///data/tapes/x"),
+            Err(StorageError::OutsideRoot { .. })
+        ));
+        assert!(matches!(
+            root.lexical("x"),
+            Err(StorageError::InvalidLocation { .. })
+        ));
+    }
+
+    #[tokio::test]
+    async fn symlinks_out_of_the_root_are_refused() {
+        let outside = tempfile::tempdir().unwrap();
+        std::fs::write(outside.path().join("secret"), b"s").unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("in"), b"i").unwrap();
+        std::os::unix::fs::symlink(outside.path().join("secret"), dir.path().join("link")).unwrap();
+        std::os::unix::fs::symlink(dir.path().join("in"), dir.path().join("inner")).unwrap();
+        let root = LocalRoot::new("disk", dir.path().to_str().unwrap()).unwrap();
+        let at = |name: &str| dir.path().join(name).to_str().unwrap().to_owned();
+        assert!(matches!(
+            root.for_read(&at("link")).await,
+            Err(StorageError::OutsideRoot { .. })
+        ));
+        assert!(root.for_read(&at("inner")).await.unwrap().ends_with("in"));
+        let missing = root.for_read(&at("missing")).await.unwrap_err();
+        assert!(matches!(missing, StorageError::NotFound { .. }));
+        assert!(
+            missing
+                .to_string()
+                .contains("file not found in storage disk")
+        );
+        assert!(matches!(
+            root.for_read(&at("in/x")).await,
+            Err(StorageError::NotFound { .. })
+        ));
+    }
+}

@@ -1,0 +1,195 @@
+//! The engine: per-user sub-order slots, supervision of order actors, operators' view.
+
+use crate::archive::{add_products, tape_root, with_storages};
+use crate::backend_tests;
+use crate::helpers::{TENANT, TestApp, json, spawn_app_with};
+use regards_order_actors::domain::Tenant;
+use regards_order_actors::engine::order::Crash;
+use serde_json::Value;
+
+backend_tests!(
+    a_user_without_slots_waits_for_his_own_sub_orders_only,
+    a_panic_in_one_order_actor_leaves_the_others_untouched,
+    operators_see_every_actor,
+);
+
+/// One slot per user, nearline restores of 150 ms, one file per sub-order.
+async fn one_slot_app(app: TestApp) -> TestApp {
+    let backend = app.backend;
+    drop(app);
+    spawn_app_with(backend, |s, dir| {
+        with_storages(s, dir, 150, 4);
+        s.orders.max_active_suborders_per_user = 1;
+        s.orders.max_files_per_suborder = 1;
+    })
+    .await
+}
+
+async fn a_user_without_slots_waits_for_his_own_sub_orders_only(app: TestApp) {
+    let app = one_slot_app(app).await;
+    let tape = tape_root(app.dir.path());
+    add_products(&app, &tape, "a", 1, 10).await;
+    add_products(&app, &tape, "b", 1, 10).await;
+    let user = app.user("u@x.fr");
+    let first = app.order_of(&user, "group:a").await;
+    let done = app.wait_status(&user, first, "DONE").await;
+    assert_eq!(
+        done["waitingForUser"], true,
+        "retrieved, not downloaded: the slot is held"
+    );
+    let second = app.order_of(&user, "group:b").await;
+    let other = app.user("v@x.fr");
+    let others = app.order_of(&other, "group:b").await;
+    // Another user is not blocked by u's slot...
+    app.wait_status(&other, others, "DONE").await;
+    // ...but u's second order waits for his first one.
+    actix_web::rt::time::sleep(std::time::Duration::from_millis(600)).await;
+    let waiting = app.order(&user, second).await;
+    assert_eq!(waiting["status"], "RUNNING");
+    assert_eq!(waiting["availableFilesCount"], 0);
+    assert_eq!(
+        app.lifecycle("DELETE", &format!("/user/orders/{first}"), &user)
+            .await
+            .0,
+        200
+    );
+    let done = app.wait_status(&user, second, "DONE").await;
+    assert_eq!(done["availableFilesCount"], 1);
+}
+
+fn tenant() -> Tenant {
+    Tenant::parse(TENANT).expect("tenant")
+}
+
+async fn admin_actors(app: &TestApp) -> Value {
+    let response = app
+        .get("/admin/actors", &app.admin())
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 200);
+    json(response).await
+}
+
+async fn a_panic_in_one_order_actor_leaves_the_others_untouched(app: TestApp) {
+    let backend = app.backend;
+    drop(app);
+    let app = spawn_app_with(backend, |s, dir| with_storages(s, dir, 300, 2)).await;
+    add_products(&app, &tape_root(app.dir.path()), "a", 3, 10).await;
+    add_products(&app, &tape_root(app.dir.path()), "b", 3, 10).await;
+    let alice = app.user("alice@x.fr");
+    let bob = app.user("bob@x.fr");
+    let victim = app.order_of(&alice, "group:a").await;
+    let bystander = app.order_of(&bob, "group:b").await;
+    app.wait_status(&alice, victim, "RUNNING").await;
+    app.wait_status(&bob, bystander, "RUNNING").await;
+    let crashed = app.state.engine.call(&tenant(), victim, || Crash).await;
+    assert!(
+        crashed.is_err() || matches!(crashed, Ok(Some(()))),
+        "{crashed:?}"
+    );
+    // The other order goes on; the crashed one is re-created from the database and finishes.
+    let done = app.wait_status(&bob, bystander, "DONE").await;
+    assert_eq!(done["availableFilesCount"], 3);
+    let done = app.wait_status(&alice, victim, "DONE").await;
+    assert_eq!(done["availableFilesCount"], 3);
+    let status = admin_actors(&app).await;
+    assert!(
+        status["registry"]["restarts"].as_u64().expect("restarts") >= 1,
+        "{status}"
+    );
+    let victim_info = status["orders"]
+        .as_array()
+        .expect("orders")
+        .iter()
+        .find(|o| o["orderId"] == victim)
+        .cloned()
+        .expect("victim listed");
+    assert!(victim_info["restarts"].as_u64().expect("restarts") >= 1);
+    let metrics = app
+        .client
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .expect("request")
+        .text()
+        .await
+        .expect("body");
+    assert!(
+        metrics.contains("regards_order_actor_restarts_total "),
+        "{metrics}"
+    );
+}
+
+async fn operators_see_every_actor(app: TestApp) {
+    let backend = app.backend;
+    drop(app);
+    let app = spawn_app_with(backend, |s, dir| with_storages(s, dir, 1000, 1)).await;
+    add_products(&app, &tape_root(app.dir.path()), "a", 2, 10).await;
+    let user = app.user("u@x.fr");
+    let id = app.order_of(&user, "*").await;
+    app.wait_status(&user, id, "RUNNING").await;
+    let forbidden = app
+        .get("/admin/actors", &user)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(forbidden.status(), 403);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    let order = loop {
+        let status = admin_actors(&app).await;
+        let order = status["orders"]
+            .as_array()
+            .expect("orders")
+            .iter()
+            .find(|o| o["orderId"] == id)
+            .cloned();
+        if let Some(o) = order.filter(|o| o["inFlightRetrievals"].as_u64() == Some(1)) {
+            assert!(status["registry"]["activeOrders"].as_u64().expect("active") >= 1);
+            assert!(status["registry"]["arbiters"].as_u64().expect("arbiters") >= 1);
+            let persistence = status["persistence"].as_array().expect("persistence");
+            assert!(!persistence.is_empty());
+            assert!(persistence[0].get("queueLength").is_some());
+            let batches: u64 = persistence
+                .iter()
+                .map(|p| p["batches"].as_u64().expect("batches"))
+                .sum();
+            assert!(
+                batches >= 1,
+                "the order's creation went through a persistence actor"
+            );
+            assert_eq!(status["slots"]["maxPerUser"], 2);
+            let tape = status["storages"]
+                .as_array()
+                .expect("storages")
+                .iter()
+                .find(|s| s["name"] == "tape")
+                .cloned()
+                .expect("tape storage");
+            assert_eq!(tape["inFlight"], 1, "one drive: one restore at a time");
+            break o;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no retrieval in flight seen: {status}"
+        );
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    assert_eq!(order["tenant"], TENANT);
+    assert_eq!(order["status"], "RUNNING");
+    assert!(order.get("mailboxLength").is_some());
+    assert!(order["lastPersisted"].is_string());
+    let metrics = app
+        .client
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .expect("request")
+        .text()
+        .await
+        .expect("body");
+    assert!(
+        metrics.contains("regards_order_active_order_actors "),
+        "{metrics}"
+    );
+}

@@ -1,0 +1,664 @@
+//! Conformance of the `OrderStore` port: the same assertions on SQLite and Postgres, calling
+//! the store directly on the test's database.
+
+use crate::backend_tests;
+use crate::helpers::{TENANT, TestApp};
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use futures::TryStreamExt;
+use regards_order_actors::domain::order::{
+    DatasetTask, FileState, OrderFile, OrderHeader, OrderKind, OrderStatus, SubOrder,
+};
+use regards_order_actors::domain::{
+    Basket, BasketSelectionRequest, Checksum, DataType, DatasetSelection, FileTypeSummary,
+    ItemsSelection, Tenant,
+};
+use regards_order_actors::ports::{
+    IdKind, LABEL_CONSTRAINT, OrderChange, OrderFilter, OrderRef, OrderSort, PageRequest,
+    StatusFilter, Store, StoreError,
+};
+use serde_json::json;
+use std::sync::Arc;
+
+backend_tests!(
+    reserve_ids_gives_increasing_disjoint_blocks,
+    create_order_renames_the_basket_and_rejects_a_duplicate_label,
+    store_creation_is_loaded_back_and_replaced_when_redone,
+    apply_changes_writes_headers_and_file_states,
+    drop_files_keeps_the_dataset_tasks,
+    search_filters_pages_and_sorts,
+    search_escapes_like_wildcards_and_isolates_tenants,
+    csv_export_lists_orders_by_id_with_sums,
+    orders_to_recover_are_the_active_ones,
+    remove_order_frees_the_label_and_deletes_the_basket,
+    settings_round_trip,
+);
+
+const U: &str = "u@x.fr";
+
+/// A second store on the test's database, and the test tenant.
+async fn open(app: &TestApp) -> (Arc<dyn Store>, Tenant) {
+    let store = regards_order::db::connect(&app.database_url).await.unwrap();
+    (store, Tenant::parse(TENANT).unwrap())
+}
+
+fn other_tenant() -> Tenant {
+    Tenant::parse("project2").unwrap()
+}
+
+/// 2024-01-01 plus `days`.
+fn day(days: i64) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap() + Duration::days(days)
+}
+
+/// A new order `id` of `owner`, created on `day(id)`.
+fn header(id: i64, owner: &str, label: &str) -> OrderHeader {
+    OrderHeader {
+        id,
+        owner: owner.into(),
+        label: label.into(),
+        kind: OrderKind::User,
+        creation_date: day(id),
+        expiration_date: None,
+        status: OrderStatus::Pending,
+        status_date: day(id),
+        percent_completed: 0,
+        files_in_error: 0,
+        available_count: 0,
+        waiting_for_user: false,
+        correlation_id: format!("corr-{id}"),
+        frontend_url: Some("http://front".into()),
+        message: None,
+    }
+}
+
+fn request(dataset: &str) -> BasketSelectionRequest {
+    BasketSelectionRequest {
+        engine_type: "legacy".into(),
+        dataset_urn: Some(dataset.into()),
+        search_parameters: [("q".to_owned(), vec!["a:b".to_owned()])].into(),
+        entity_ids_to_include: None,
+        entity_ids_to_exclude: None,
+        selection_date: Some(day(0)),
+    }
+}
+
+fn task(id: i64, label: &str, files_count: i64, files_size: i64) -> DatasetTask {
+    DatasetTask {
+        id,
+        dataset_urn: format!("URN:DATASET:{label}"),
+        dataset_label: label.into(),
+        objects_count: 1,
+        files_count,
+        files_size,
+        selection_requests: vec![request(&format!("URN:DATASET:{label}"))],
+        process: None,
+        file_filter: None,
+    }
+}
+
+fn suborder(id: i64, dataset_task_id: i64, external: bool) -> SubOrder {
+    SubOrder {
+        id,
+        dataset_task_id,
+        external,
+    }
+}
+
+/// A pending file; every tenth one has no known size.
+fn file(id: i64, suborder_id: i64, dataset_task_id: i64) -> OrderFile {
+    OrderFile {
+        id,
+        suborder_id,
+        dataset_task_id,
+        state: FileState::Pending,
+        filename: format!("f{id}.dat"),
+        url: format!("file:///data/f{id}.dat"),
+        mime_type: Some("application/octet-stream".into()),
+        size: (id % 10 != 0).then_some(id),
+        checksum: Some(Checksum {
+            algorithm: "MD5".into(),
+            value: format!("{id:032x}"),
+        }),
+        data_type: DataType::Rawdata,
+        reference: false,
+        object_urn: format!("URN:DATA:{id}"),
+        provider_id: format!("P{id}"),
+        version: 1,
+        download_error: None,
+    }
+}
+
+/// Creates orders `ids` of `owner`, labelled `order <id>`.
+async fn create(store: &dyn Store, tenant: &Tenant, owner: &str, ids: &[i64]) {
+    for &id in ids {
+        let h = header(id, owner, &format!("order {id}"));
+        store.create_order(tenant, &h, owner).await.unwrap();
+    }
+}
+
+fn header_change(tenant: &Tenant, header: OrderHeader) -> OrderChange {
+    OrderChange::Header {
+        tenant: tenant.clone(),
+        header,
+    }
+}
+
+fn states_change(
+    tenant: &Tenant,
+    order_id: i64,
+    files: &[(i64, FileState, Option<&str>)],
+) -> OrderChange {
+    OrderChange::FileStates {
+        tenant: tenant.clone(),
+        order_id,
+        files: files
+            .iter()
+            .map(|(id, state, error)| (*id, *state, error.map(str::to_owned)))
+            .collect(),
+    }
+}
+
+fn filter(set: impl FnOnce(&mut OrderFilter)) -> OrderFilter {
+    let mut filter = OrderFilter::default();
+    set(&mut filter);
+    filter
+}
+
+fn page(page: u32, size: u32, sort: &[(OrderSort, bool)]) -> PageRequest {
+    PageRequest {
+        page,
+        size,
+        sort: sort.to_vec(),
+    }
+}
+
+/// The ids of a page and the total.
+async fn search(store: &dyn Store, filter: &OrderFilter, page: PageRequest) -> (Vec<i64>, u64) {
+    let tenant = Tenant::parse(TENANT).unwrap();
+    let found = store.search_orders(&tenant, filter, &page).await.unwrap();
+    (
+        found.orders.iter().map(|o| o.header.id).collect(),
+        found.total,
+    )
+}
+
+async fn reserve_ids_gives_increasing_disjoint_blocks(app: TestApp) {
+    let (store, _) = open(&app).await;
+    assert_eq!(store.reserve_ids(IdKind::File, 1000).await.unwrap(), 1);
+    assert_eq!(store.reserve_ids(IdKind::File, 10).await.unwrap(), 1001);
+    assert_eq!(store.reserve_ids(IdKind::File, 1).await.unwrap(), 1011);
+    // Each kind has its own sequence.
+    assert_eq!(store.reserve_ids(IdKind::Order, 1).await.unwrap(), 1);
+    // Concurrent reservations never overlap.
+    let reservations = (0..8).map(|_| store.reserve_ids(IdKind::SubOrder, 5));
+    let mut firsts: Vec<i64> = futures::future::try_join_all(reservations).await.unwrap();
+    firsts.sort_unstable();
+    assert_eq!(firsts, (0..8).map(|i| 1 + 5 * i).collect::<Vec<_>>());
+}
+
+async fn create_order_renames_the_basket_and_rejects_a_duplicate_label(app: TestApp) {
+    let (store, t) = open(&app).await;
+    let basket = Basket {
+        id: 0,
+        owner: U.into(),
+        selections: Vec::new(),
+    };
+    store.save_basket(&t, &basket).await.unwrap();
+    store
+        .create_order(&t, &header(7, U, "mine"), U)
+        .await
+        .unwrap();
+    assert!(store.load_basket(&t, U).await.unwrap().is_none());
+    assert!(store.load_basket(&t, "ORDER_7").await.unwrap().is_some());
+    let listed = store.order_header(&t, 7).await.unwrap().unwrap();
+    assert_eq!(listed.header, header(7, U, "mine"));
+    assert!(listed.tasks.is_empty());
+
+    match store.create_order(&t, &header(8, U, "mine"), U).await {
+        Err(StoreError::Constraint { constraint }) => assert_eq!(constraint, LABEL_CONSTRAINT),
+        other => panic!("expected the label constraint, got {other:?}"),
+    }
+    assert!(store.order_header(&t, 8).await.unwrap().is_none());
+    // Another owner, or another tenant, may use the label.
+    let other = other_tenant();
+    store
+        .create_order(&t, &header(9, "v@x.fr", "mine"), "v@x.fr")
+        .await
+        .unwrap();
+    store
+        .create_order(&other, &header(10, U, "mine"), U)
+        .await
+        .unwrap();
+    assert!(store.order_header(&other, 7).await.unwrap().is_none());
+}
+
+async fn store_creation_is_loaded_back_and_replaced_when_redone(app: TestApp) {
+    let (store, t) = open(&app).await;
+    create(&*store, &t, U, &[1]).await;
+    let tasks = [task(20, "Zeta", 6_000, 1), task(21, "Alpha", 4_000, 2)];
+    let suborders = [
+        suborder(30, 20, false),
+        suborder(31, 20, true),
+        suborder(32, 21, false),
+    ];
+    let files: Vec<OrderFile> = (1..=10_000)
+        .map(|id| match (id - 1) / 3_000 {
+            0 => file(id, 30, 20),
+            1 => file(id, 31, 20),
+            _ => file(id, 32, 21),
+        })
+        .collect();
+    let mut running = header(1, U, "order 1");
+    running.status = OrderStatus::Running;
+    running.expiration_date = Some(day(30));
+    for _ in 0..2 {
+        // The second time is a creation redone after an interruption: replaced, not doubled.
+        let stored = store.store_creation(&t, &running, &tasks, &suborders, &files);
+        stored.await.unwrap();
+    }
+
+    let stored = store.load_order(&t, 1).await.unwrap().unwrap();
+    assert_eq!(stored.header, running);
+    assert_eq!(stored.tasks, [tasks[1].clone(), tasks[0].clone()]);
+    assert_eq!(stored.suborders, suborders);
+    assert_eq!(stored.files.len(), 10_000);
+    assert_eq!(
+        stored.files,
+        files.iter().map(Into::into).collect::<Vec<_>>()
+    );
+    assert_eq!((stored.files[8].size, stored.files[9].size), (9, -1));
+    assert_eq!(
+        stored.files.iter().filter(|f| f.suborder_id == 31).count(),
+        3_000
+    );
+    assert_eq!(
+        store.suborder_files(&t, 1, 32).await.unwrap(),
+        files[6_000..]
+    );
+    assert!(
+        store
+            .load_order(&other_tenant(), 1)
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+async fn apply_changes_writes_headers_and_file_states(app: TestApp) {
+    let (store, t) = open(&app).await;
+    create(&*store, &t, U, &[1, 2]).await;
+    let files: Vec<_> = (1..=6).map(|id| file(id, 30, 20)).collect();
+    let (h, tasks) = (header(1, U, "order 1"), [task(20, "A", 6, 21)]);
+    store
+        .store_creation(&t, &h, &tasks, &[suborder(30, 20, false)], &files)
+        .await
+        .unwrap();
+
+    let mut done = header(1, U, "renamed");
+    done.status = OrderStatus::DoneWithWarning;
+    done.status_date = day(5);
+    done.expiration_date = Some(day(9));
+    done.percent_completed = 100;
+    done.files_in_error = 2;
+    done.available_count = 3;
+    done.waiting_for_user = true;
+    done.message = Some("2 files in error".into());
+    let mut paused = header(2, U, "order 2");
+    paused.status = OrderStatus::Paused;
+    let changes = [
+        states_change(&t, 1, &[(1, FileState::DownloadError, Some("timeout"))]),
+        header_change(&t, done.clone()),
+        states_change(
+            &t,
+            1,
+            &[
+                (1, FileState::Available, None),
+                (2, FileState::Available, None),
+                (3, FileState::Downloaded, None),
+                (4, FileState::Error, Some("checksum")),
+                (5, FileState::DownloadError, Some("timeout")),
+            ],
+        ),
+        header_change(&t, paused.clone()),
+        // Another tenant's order 1 does not exist: ours is not touched.
+        states_change(&other_tenant(), 1, &[(6, FileState::Error, Some("no"))]),
+    ];
+    store.apply_changes(&changes).await.unwrap();
+
+    assert_eq!(
+        store.order_header(&t, 1).await.unwrap().unwrap().header,
+        done
+    );
+    assert_eq!(
+        store.order_header(&t, 2).await.unwrap().unwrap().header,
+        paused
+    );
+    let read = store.suborder_files(&t, 1, 30).await.unwrap();
+    let states: Vec<_> = read
+        .iter()
+        .map(|f| (f.state, f.download_error.as_deref()))
+        .collect();
+    assert_eq!(
+        states,
+        [
+            (FileState::Available, None),
+            (FileState::Available, None),
+            (FileState::Downloaded, None),
+            (FileState::Error, Some("checksum")),
+            (FileState::DownloadError, Some("timeout")),
+            (FileState::Pending, None),
+        ]
+    );
+    assert_eq!(
+        (&read[3].filename, &read[3].checksum),
+        (&files[3].filename, &files[3].checksum)
+    );
+}
+
+async fn drop_files_keeps_the_dataset_tasks(app: TestApp) {
+    let (store, t) = open(&app).await;
+    create(&*store, &t, U, &[1]).await;
+    let files: Vec<_> = (1..=3).map(|id| file(id, 30, 20)).collect();
+    let (h, tasks) = (header(1, U, "order 1"), [task(20, "A", 3, 6)]);
+    store
+        .store_creation(&t, &h, &tasks, &[suborder(30, 20, false)], &files)
+        .await
+        .unwrap();
+    let drop = OrderChange::DropFiles {
+        tenant: t.clone(),
+        order_id: 1,
+    };
+    store.apply_changes(&[drop]).await.unwrap();
+    let stored = store.load_order(&t, 1).await.unwrap().unwrap();
+    assert!(stored.files.is_empty() && stored.suborders.is_empty());
+    assert_eq!(stored.tasks, tasks);
+    assert!(store.suborder_files(&t, 1, 30).await.unwrap().is_empty());
+}
+
+/// Orders 1 to 5 of the test tenant (created day 1 to 5), each with tasks `A` (id 200 + id,
+/// 1 file of 1 byte) and `B` (id 100 + id, `id` files of 10 × id bytes); order 6 elsewhere.
+///
+/// | id | owner      | status  | waiting | % |
+/// |----|------------|---------|---------|---|
+/// | 1  | alice@x.fr | DONE    | no      | 10 |
+/// | 2  | bob@y.fr   | RUNNING | yes     | 20 |
+/// | 3  | alice@x.fr | FAILED  | no      | 30 |
+/// | 4  | bob@y.fr   | DONE    | yes     | 40 |
+/// | 5  | carol@x.fr | PENDING | no      | 0  |
+async fn five_orders(store: &dyn Store, t: &Tenant) {
+    create(store, t, "alice@x.fr", &[1, 3]).await;
+    create(store, t, "bob@y.fr", &[2, 4]).await;
+    create(store, t, "carol@x.fr", &[5]).await;
+    create(store, &other_tenant(), "alice@x.fr", &[6]).await;
+    let rows = [
+        (1, OrderStatus::Done, false),
+        (2, OrderStatus::Running, true),
+        (3, OrderStatus::Failed, false),
+        (4, OrderStatus::Done, true),
+        (5, OrderStatus::Pending, false),
+    ];
+    for (id, status, waiting) in rows {
+        let mut h = store.order_header(t, id).await.unwrap().unwrap().header;
+        h.status = status;
+        h.waiting_for_user = waiting;
+        h.percent_completed = if id == 5 { 0 } else { id as i32 * 10 };
+        let tasks = [task(100 + id, "B", id, 10 * id), task(200 + id, "A", 1, 1)];
+        store.store_creation(t, &h, &tasks, &[], &[]).await.unwrap();
+    }
+}
+
+async fn search_filters_pages_and_sorts(app: TestApp) {
+    let (store, t) = open(&app).await;
+    five_orders(&*store, &t).await;
+    let all = OrderFilter::default();
+    // Newest first by default; pages with the total of the filter.
+    assert_eq!(
+        search(&*store, &all, page(0, 10, &[])).await,
+        (vec![5, 4, 3, 2, 1], 5)
+    );
+    assert_eq!(
+        search(&*store, &all, page(1, 2, &[])).await,
+        (vec![3, 2], 5)
+    );
+    assert_eq!(search(&*store, &all, page(3, 2, &[])).await, (vec![], 5));
+    // Sort keys, then the id.
+    let by_status = page(0, 9, &[(OrderSort::Status, false)]);
+    assert_eq!(search(&*store, &all, by_status).await.0, [1, 4, 3, 5, 2]);
+    let by_owner = page(
+        0,
+        9,
+        &[
+            (OrderSort::Owner, true),
+            (OrderSort::PercentCompleted, false),
+        ],
+    );
+    assert_eq!(search(&*store, &all, by_owner).await.0, [5, 2, 4, 1, 3]);
+
+    let done = || vec![OrderStatus::Done];
+    let cases = [
+        (
+            filter(|f| f.owner_contains = Some("@X.fr".into())),
+            vec![1, 3, 5],
+        ),
+        (filter(|f| f.owner = Some("bob@y.fr".into())), vec![2, 4]),
+        (filter(|f| f.waiting_for_user = Some(true)), vec![2, 4]),
+        (filter(|f| f.waiting_for_user = Some(false)), vec![1, 3, 5]),
+        (
+            filter(|f| f.statuses = Some(StatusFilter::Include(done()))),
+            vec![1, 4],
+        ),
+        (
+            filter(|f| f.statuses = Some(StatusFilter::Exclude(done()))),
+            vec![2, 3, 5],
+        ),
+        (
+            filter(|f| f.statuses = Some(StatusFilter::Include(vec![]))),
+            vec![],
+        ),
+        (
+            filter(|f| f.statuses = Some(StatusFilter::Exclude(vec![]))),
+            vec![1, 2, 3, 4, 5],
+        ),
+        // Inclusive date bounds.
+        (filter(|f| f.created_after = Some(day(2))), vec![2, 3, 4, 5]),
+        (filter(|f| f.created_before = Some(day(2))), vec![1, 2]),
+        (
+            filter(|f| {
+                f.owner_contains = Some("x.fr".into());
+                f.statuses = Some(StatusFilter::Exclude(vec![OrderStatus::Failed]));
+                f.created_before = Some(day(4));
+            }),
+            vec![1],
+        ),
+    ];
+    for (filter, expected) in cases {
+        let total = expected.len() as u64;
+        let found = search(&*store, &filter, page(0, 10, &[(OrderSort::Id, false)])).await;
+        assert_eq!(found, (expected, total), "{filter:?}");
+    }
+    // Every listed order comes with its tasks, by label.
+    let listed = store
+        .search_orders(&t, &all, &page(0, 2, &[]))
+        .await
+        .unwrap();
+    let tasks: Vec<Vec<i64>> = listed
+        .orders
+        .iter()
+        .map(|o| o.tasks.iter().map(|t| t.id).collect())
+        .collect();
+    assert_eq!(tasks, [[205, 105], [204, 104]]);
+}
+
+async fn search_escapes_like_wildcards_and_isolates_tenants(app: TestApp) {
+    let (store, t) = open(&app).await;
+    create(&*store, &t, "a_b%c\\d", &[1]).await;
+    create(&*store, &t, "axbxcxd", &[2]).await;
+    create(&*store, &other_tenant(), "a_b%c\\d", &[3]).await;
+    for (text, expected) in [
+        ("_", vec![1]),
+        ("%", vec![1]),
+        ("\\", vec![1]),
+        ("", vec![1, 2]),
+    ] {
+        let contains = filter(|f| f.owner_contains = Some(text.into()));
+        let found = search(&*store, &contains, page(0, 10, &[(OrderSort::Id, false)])).await;
+        assert_eq!(found.0, expected, "{text}");
+    }
+    let all = OrderFilter::default();
+    let other = store
+        .search_orders(&other_tenant(), &all, &page(0, 10, &[]))
+        .await
+        .unwrap();
+    assert_eq!(other.total, 1);
+    assert_eq!(other.orders[0].header.id, 3);
+}
+
+async fn csv_export_lists_orders_by_id_with_sums(app: TestApp) {
+    let (store, t) = open(&app).await;
+    five_orders(&*store, &t).await;
+    create(&*store, &t, "dave@x.fr", &[7]).await;
+    let all = OrderFilter::default();
+    let rows: Vec<_> = store.orders_for_csv(&t, &all).try_collect().await.unwrap();
+    let sums: Vec<_> = rows
+        .iter()
+        .map(|(h, size, count)| (h.id, *size, *count))
+        .collect();
+    let expected = [
+        (1, 11, 2),
+        (2, 21, 3),
+        (3, 31, 4),
+        (4, 41, 5),
+        (5, 51, 6),
+        (7, 0, 0),
+    ];
+    assert_eq!(sums, expected);
+    assert_eq!(rows[1].0.status, OrderStatus::Running);
+    let waiting = filter(|f| f.waiting_for_user = Some(true));
+    let rows: Vec<_> = store
+        .orders_for_csv(&t, &waiting)
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(rows.iter().map(|r| r.0.id).collect::<Vec<_>>(), [2, 4]);
+}
+
+async fn orders_to_recover_are_the_active_ones(app: TestApp) {
+    let (store, t) = open(&app).await;
+    create(&*store, &t, U, &[1, 2, 3, 4, 5, 6, 7, 8]).await;
+    create(&*store, &other_tenant(), U, &[9]).await;
+    let rows = [
+        (2, OrderStatus::Running, 0),
+        (3, OrderStatus::Paused, 0),
+        (4, OrderStatus::Done, 2),
+        (5, OrderStatus::Done, 0),
+        (6, OrderStatus::DoneWithWarning, 1),
+        (7, OrderStatus::Expired, 3),
+        (8, OrderStatus::Failed, 0),
+    ];
+    let changes: Vec<_> = rows
+        .into_iter()
+        .map(|(id, status, available)| {
+            let mut h = header(id, U, &format!("order {id}"));
+            h.status = status;
+            h.available_count = available;
+            header_change(&t, h)
+        })
+        .collect();
+    store.apply_changes(&changes).await.unwrap();
+    let at = |tenant: &Tenant, id| OrderRef {
+        tenant: tenant.clone(),
+        id,
+    };
+    let expected = [
+        at(&t, 1),
+        at(&t, 2),
+        at(&t, 3),
+        at(&t, 4),
+        at(&t, 6),
+        at(&other_tenant(), 9),
+    ];
+    assert_eq!(store.orders_to_recover().await.unwrap(), expected);
+}
+
+async fn remove_order_frees_the_label_and_deletes_the_basket(app: TestApp) {
+    let (store, t) = open(&app).await;
+    let item = ItemsSelection {
+        date: day(0),
+        request: request("URN:DATASET:A"),
+        summary: FileTypeSummary::default(),
+    };
+    let selection = DatasetSelection {
+        id: 0,
+        dataset_urn: "URN:DATASET:A".into(),
+        dataset_label: "A".into(),
+        summary: FileTypeSummary::default(),
+        process: None,
+        file_filter: None,
+        items: vec![item],
+    };
+    let basket = Basket {
+        id: 0,
+        owner: U.into(),
+        selections: vec![selection],
+    };
+    store.save_basket(&t, &basket).await.unwrap();
+    let h = header(1, U, "mine");
+    store.create_order(&t, &h, U).await.unwrap();
+    let (tasks, suborders) = ([task(20, "A", 1, 1)], [suborder(30, 20, false)]);
+    store
+        .store_creation(&t, &h, &tasks, &suborders, &[file(1, 30, 20)])
+        .await
+        .unwrap();
+    // Removing on another tenant touches nothing.
+    store.remove_order(&other_tenant(), 1).await.unwrap();
+    assert_eq!(
+        store.load_order(&t, 1).await.unwrap().unwrap().files.len(),
+        1
+    );
+    assert!(store.load_basket(&t, "ORDER_1").await.unwrap().is_some());
+
+    store.remove_order(&t, 1).await.unwrap();
+    assert!(store.load_order(&t, 1).await.unwrap().is_none());
+    assert!(store.suborder_files(&t, 1, 30).await.unwrap().is_empty());
+    assert!(store.load_basket(&t, "ORDER_1").await.unwrap().is_none());
+    // The label is free again.
+    store
+        .create_order(&t, &header(2, U, "mine"), U)
+        .await
+        .unwrap();
+}
+
+async fn settings_round_trip(app: TestApp) {
+    let (store, t) = open(&app).await;
+    assert_eq!(store.setting(&t, "expiration").await.unwrap(), None);
+    store
+        .put_setting(&t, "expiration", &json!({"days": 3}))
+        .await
+        .unwrap();
+    store
+        .put_setting(&t, "expiration", &json!({"days": 5}))
+        .await
+        .unwrap();
+    store
+        .put_setting(&t, "other", &json!([1, "x"]))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.setting(&t, "expiration").await.unwrap(),
+        Some(json!({"days": 5}))
+    );
+    assert_eq!(
+        store.setting(&t, "other").await.unwrap(),
+        Some(json!([1, "x"]))
+    );
+    assert_eq!(
+        store.setting(&other_tenant(), "expiration").await.unwrap(),
+        None
+    );
+    store.delete_setting(&t, "expiration").await.unwrap();
+    assert_eq!(store.setting(&t, "expiration").await.unwrap(), None);
+    assert_eq!(
+        store.setting(&t, "other").await.unwrap(),
+        Some(json!([1, "x"]))
+    );
+}
