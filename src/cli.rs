@@ -4,7 +4,7 @@ use crate::auth::{Role, TokenCodec};
 use crate::catalog::import::import_path;
 use crate::config::Settings;
 use crate::startup::Application;
-use crate::{db, telemetry};
+use crate::{db, demo, telemetry};
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use regards_order_actors::domain::Tenant;
@@ -27,6 +27,8 @@ pub struct Cli {
 pub enum Command {
     /// Run the service.
     Serve,
+    /// Seed a `demo` tenant with generated data, run the service, print commands to try it.
+    Demo,
     /// Print a bearer token signed with the configured key.
     Token {
         #[arg(long)]
@@ -82,6 +84,18 @@ async fn execute(command: Command, settings: Settings) -> anyhow::Result<()> {
     match command {
         Command::Serve => {
             let app = Application::build(settings).await?;
+            app.run_until_stopped().await?;
+        }
+        Command::Demo => {
+            let mut settings = settings;
+            let root = demo::with_demo_storages(&mut settings)?;
+            demo::seed(&settings, &root).await?;
+            let instructions = settings.clone();
+            let app = Application::build(settings).await?;
+            println!(
+                "{}",
+                demo::instructions(&instructions, &app.address().to_string())?
+            );
             app.run_until_stopped().await?;
         }
         Command::Token {

@@ -25,13 +25,14 @@ pub fn engine_config(settings: &Settings, backend: &str) -> EngineConfig {
     EngineConfig {
         arbiters: cores,
         persistence_shards: if backend == "postgres" { 2 } else { 1 },
-        flush_delay: Duration::from_millis(20),
+        flush_delay: Duration::from_millis(settings.engine.flush_delay_ms),
+        passivate_after: Duration::from_secs(settings.engine.passivate_after_secs),
+        retrievals_per_suborder: settings.engine.retrievals_per_suborder.max(1),
         user_suborder_hours: settings.orders.user_suborder_duration_hours,
         app_suborder_hours: settings.orders.app_suborder_duration_hours,
-        expiration_max_hours: settings.orders.expiration_max_hours,
         max_suborders_per_user: usize::try_from(settings.orders.max_active_suborders_per_user)
             .unwrap_or(usize::MAX),
-        ..EngineConfig::default()
+        call_timeout: Duration::from_secs(30),
     }
 }
 

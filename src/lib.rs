@@ -7,6 +7,8 @@ pub mod catalog;
 pub mod cli;
 pub mod config;
 pub mod db;
+pub mod demo;
+pub mod downloads;
 pub mod engine_setup;
 pub mod http;
 pub mod orders;

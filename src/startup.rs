@@ -1,6 +1,6 @@
 //! Build, then run: binds the listener (port 0 allowed), opens the database, wires the routes.
 
-use crate::auth::TokenCodec;
+use crate::auth::{OrderTokenCodec, TokenCodec};
 use crate::basket::BasketService;
 use crate::config::Settings;
 use crate::http::{ApiError, json_config, path_config, query_config};
@@ -57,6 +57,7 @@ impl Application {
         let metrics = Arc::new(Metrics::default());
         let state = web::Data::new(AppState {
             tokens: TokenCodec::new(&settings.auth.jwt_secret),
+            order_tokens: OrderTokenCodec::new(&settings.auth.order_secret),
             baskets: BasketService::new(store.clone()),
             engine,
             storages,

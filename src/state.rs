@@ -1,6 +1,6 @@
 //! What every request handler shares.
 
-use crate::auth::TokenCodec;
+use crate::auth::{OrderTokenCodec, TokenCodec};
 use crate::basket::BasketService;
 use crate::config::Settings;
 use crate::storage::Storages;
@@ -15,6 +15,8 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     /// Verifies bearer tokens.
     pub tokens: TokenCodec,
+    /// Signs and verifies public order tokens.
+    pub order_tokens: OrderTokenCodec,
     pub metrics: Arc<Metrics>,
     /// Base of every URL the service writes (no trailing slash).
     pub public_url: String,

@@ -1,9 +1,11 @@
 //! Authentication (bearer tokens, anonymous `scope` access) and roles.
 
 mod caller;
+mod order_token;
 mod role;
 mod token;
 
-pub use caller::Caller;
+pub use caller::{Caller, PUBLIC_USER};
+pub use order_token::{OrderClaims, OrderTokenCodec};
 pub use role::Role;
 pub use token::{Claims, TokenCodec, TokenError};

@@ -48,6 +48,17 @@ pub struct OrderSettings {
     pub expiration_max_hours: u32,
 }
 
+/// How the order engine runs.
+#[derive(Debug, Clone, Deserialize)]
+pub struct EngineSettings {
+    /// Longest wait of background progress before its transaction (group commit).
+    pub flush_delay_ms: u64,
+    /// A finished order with nothing left to expire leaves memory after this idle time.
+    pub passivate_after_secs: u64,
+    /// Retrievals one sub-order runs at once (storages bound them further).
+    pub retrievals_per_suborder: usize,
+}
+
 /// The whole configuration.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Settings {
@@ -64,6 +75,7 @@ pub struct Settings {
     pub max_body_mb: u64,
     pub auth: AuthSettings,
     pub orders: OrderSettings,
+    pub engine: EngineSettings,
     pub storages: Vec<StorageSettings>,
 }
 

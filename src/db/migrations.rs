@@ -18,6 +18,11 @@ const SQLITE: &[Script] = &[
         "orders",
         include_str!("../../migrations/sqlite/0002_orders.sql"),
     ),
+    (
+        3,
+        "file crc",
+        include_str!("../../migrations/sqlite/0003_file_crc.sql"),
+    ),
 ];
 
 const POSTGRES: &[Script] = &[
@@ -30,6 +35,11 @@ const POSTGRES: &[Script] = &[
         2,
         "orders",
         include_str!("../../migrations/postgres/0002_orders.sql"),
+    ),
+    (
+        3,
+        "file crc",
+        include_str!("../../migrations/postgres/0003_file_crc.sql"),
     ),
 ];
 

@@ -8,6 +8,7 @@ mod basket_sql;
 mod catalog_sql;
 mod errors;
 mod migrations;
+mod order_files_sql;
 mod order_read_sql;
 mod order_rows;
 mod order_search_sql;

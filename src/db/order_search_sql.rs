@@ -4,12 +4,13 @@
 use chrono::{DateTime, Utc};
 use regards_order_actors::ports::{OrderFilter, OrderSort, StatusFilter};
 
-/// A value bound to a placeholder of `filter_sql`.
+/// A value bound to a placeholder of `filter_sql` (or of `order_files_sql::file_filter_sql`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Bind {
     Text(String),
     Date(DateTime<Utc>),
     Bool(bool),
+    Int(i64),
 }
 
 /// The conditions of `filter` on the `orders` columns, each starting with ` AND `, numbering
@@ -127,6 +128,7 @@ macro_rules! bind_filter {
                 Bind::Text(value) => query.bind(value),
                 Bind::Date(value) => query.bind(value),
                 Bind::Bool(value) => query.bind(value),
+                Bind::Int(value) => query.bind(value),
             };
         }
         query

@@ -1,5 +1,5 @@
 //! Order writes (ids, creation, batched changes, removal, settings), shared by both backends;
-//! the reads are in `order_read_sql`.
+//! the reads are in `order_read_sql`, the file queries (and file writes) in `order_files_sql`.
 
 /// Task rows per multi-row INSERT (11 binds each).
 pub const TASK_CHUNK: usize = 500;
@@ -14,6 +14,7 @@ pub const ID_CHUNK: usize = 1_000;
 macro_rules! impl_order_store {
     ($store:ident, $db:ty) => {
         crate::db::order_read_sql::impl_order_reads!($store, $db);
+        crate::db::order_files_sql::impl_order_file_queries!($store, $db);
 
         impl $store {
             /// Writes the mutable columns of the order row.
@@ -71,43 +72,6 @@ macro_rules! impl_order_store {
                 Ok(())
             }
 
-            /// Sets the state and error text of files, one UPDATE per (state, error) and chunk.
-            async fn write_file_states(
-                conn: &mut <$db as sqlx::Database>::Connection,
-                tenant: &regards_order_actors::domain::Tenant,
-                order_id: i64,
-                files: &[(i64, regards_order_actors::domain::order::FileState, Option<String>)],
-            ) -> regards_order_actors::ports::StoreResult<()> {
-                use crate::db::errors::store_error;
-                use crate::db::order_sql::ID_CHUNK;
-                let mut groups: std::collections::BTreeMap<(&str, Option<&str>), Vec<i64>> =
-                    std::collections::BTreeMap::new();
-                for (id, state, error) in files {
-                    groups.entry((state.as_str(), error.as_deref())).or_default().push(*id);
-                }
-                for ((state, error), ids) in groups {
-                    for chunk in ids.chunks(ID_CHUNK) {
-                        let mut update =
-                            sqlx::QueryBuilder::<$db>::new("UPDATE order_files SET state = ");
-                        update
-                            .push_bind(state)
-                            .push(", download_error = ")
-                            .push_bind(error)
-                            .push(" WHERE tenant = ")
-                            .push_bind(tenant.as_str())
-                            .push(" AND order_id = ")
-                            .push_bind(order_id)
-                            .push(" AND id IN (");
-                        let mut list = update.separated(", ");
-                        for id in chunk {
-                            list.push_bind(*id);
-                        }
-                        update.push(")");
-                        update.build().execute(&mut *conn).await.map_err(store_error)?;
-                    }
-                }
-                Ok(())
-            }
         }
 
         #[async_trait::async_trait]
@@ -382,6 +346,52 @@ macro_rules! impl_order_store {
                         .map_err(store_error)?;
                 }
                 tx.commit().await.map_err(store_error)
+            }
+
+            async fn file_of_order(
+                &self,
+                tenant: &regards_order_actors::domain::Tenant,
+                file_id: i64,
+            ) -> regards_order_actors::ports::StoreResult<
+                Option<regards_order_actors::ports::FileOfOrder>,
+            > {
+                self.read_file_of_order(tenant, file_id).await
+            }
+
+            async fn files_page(
+                &self,
+                tenant: &regards_order_actors::domain::Tenant,
+                order_id: i64,
+                filter: &regards_order_actors::ports::FileFilter,
+                page: u32,
+                size: u32,
+                sort: &[(regards_order_actors::ports::FileSort, bool)],
+            ) -> regards_order_actors::ports::StoreResult<regards_order_actors::ports::FilePage>
+            {
+                self.read_files_page(tenant, order_id, filter, page, size, sort).await
+            }
+
+            fn order_files<'a>(
+                &'a self,
+                tenant: &'a regards_order_actors::domain::Tenant,
+                order_id: i64,
+                filter: &'a regards_order_actors::ports::FileFilter,
+            ) -> futures::stream::BoxStream<
+                'a,
+                regards_order_actors::ports::StoreResult<(
+                    regards_order_actors::domain::order::OrderFile,
+                    Option<u32>,
+                )>,
+            > {
+                self.scan_order_files(tenant, order_id, filter)
+            }
+
+            async fn record_crcs(
+                &self,
+                tenant: &regards_order_actors::domain::Tenant,
+                crcs: &[(i64, u32)],
+            ) -> regards_order_actors::ports::StoreResult<()> {
+                self.write_crcs(tenant, crcs).await
             }
 
             async fn setting(

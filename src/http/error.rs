@@ -58,7 +58,7 @@ impl ApiError {
         match self {
             ApiError::NoContent | ApiError::NotFound(None) => None,
             // The original answers 403 on orders with no body.
-            ApiError::Forbidden(m) if m.is_empty() => None,
+            ApiError::Forbidden(m) | ApiError::Unauthorized(m) if m.is_empty() => None,
             ApiError::NotFound(Some(m)) => Some(vec![m.clone()]),
             ApiError::Unprocessable(list) => Some(list.clone()),
             ApiError::Refused(code) => Some(vec![(*code).to_owned()]),

@@ -3,6 +3,7 @@
 mod admin;
 mod basket;
 mod catalog;
+mod downloads;
 mod health;
 mod openapi;
 mod orders;
@@ -19,4 +20,5 @@ pub fn configure(cfg: &mut ServiceConfig) {
     orders::configure(cfg);
     settings::configure(cfg);
     admin::configure(cfg);
+    downloads::configure(cfg);
 }

@@ -11,6 +11,7 @@ backend_tests!(
     a_user_without_slots_waits_for_his_own_sub_orders_only,
     a_panic_in_one_order_actor_leaves_the_others_untouched,
     operators_see_every_actor,
+    idle_finished_orders_leave_memory_and_come_back_on_demand,
 );
 
 /// One slot per user, nearline restores of 150 ms, one file per sub-order.
@@ -192,4 +193,36 @@ async fn operators_see_every_actor(app: TestApp) {
         metrics.contains("regards_order_active_order_actors "),
         "{metrics}"
     );
+}
+
+async fn idle_finished_orders_leave_memory_and_come_back_on_demand(app: TestApp) {
+    let backend = app.backend;
+    drop(app);
+    let app = spawn_app_with(backend, |s, _| s.engine.passivate_after_secs = 1).await;
+    crate::fixtures::standard_catalogue(&app).await;
+    let user = app.user("u@x.fr");
+    // The standard catalogue's files are not on disk: the order ends FAILED, nothing to wait for.
+    let id = app.order_of(&user, "platform:SPOT*").await;
+    app.wait_status(&user, id, "FAILED").await;
+    let listed = |status: &Value| {
+        status["orders"]
+            .as_array()
+            .expect("orders")
+            .iter()
+            .any(|o| o["orderId"] == id)
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(8);
+    while listed(&admin_actors(&app).await) {
+        assert!(std::time::Instant::now() < deadline, "never passivated");
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    // Read from the database while passive, then re-activated by an action.
+    assert_eq!(app.order(&user, id).await["status"], "FAILED");
+    assert_eq!(
+        app.lifecycle("DELETE", &format!("/user/orders/{id}"), &user)
+            .await
+            .0,
+        200
+    );
+    assert_eq!(app.order(&user, id).await["status"], "DELETED");
 }

@@ -119,7 +119,7 @@ pub async fn spawn_app_with(
 }
 
 /// `url` with its database name replaced by `name`.
-fn with_database(url: &str, name: &str) -> String {
+pub fn with_database(url: &str, name: &str) -> String {
     let (base, query) = url
         .split_once('?')
         .map_or((url, None), |(b, q)| (b, Some(q)));
@@ -134,7 +134,8 @@ fn with_database(url: &str, name: &str) -> String {
     out
 }
 
-async fn create_pg_database() -> (String, String) {
+/// Creates an empty Postgres database on the test server; answers (server URL, name).
+pub async fn create_pg_database() -> (String, String) {
     use sqlx::Connection;
     let server = postgres_url().expect("TEST_DATABASE_URL");
     let name = format!("regards_test_{}", uuid::Uuid::new_v4().simple());

@@ -13,8 +13,8 @@ use regards_order_actors::domain::{
     ItemsSelection, Tenant,
 };
 use regards_order_actors::ports::{
-    IdKind, LABEL_CONSTRAINT, OrderChange, OrderFilter, OrderRef, OrderSort, PageRequest,
-    StatusFilter, Store, StoreError,
+    FileFilter, FileOfOrder, FileSort, IdKind, LABEL_CONSTRAINT, OrderChange, OrderFilter,
+    OrderRef, OrderSort, PageRequest, StatusFilter, Store, StoreError,
 };
 use serde_json::json;
 use std::sync::Arc;
@@ -31,6 +31,10 @@ backend_tests!(
     orders_to_recover_are_the_active_ones,
     remove_order_frees_the_label_and_deletes_the_basket,
     settings_round_trip,
+    file_of_order_gives_the_order_and_its_owner,
+    files_page_filters_pages_and_sorts,
+    order_files_streams_every_file_by_id,
+    record_crcs_are_read_back,
 );
 
 const U: &str = "u@x.fr";
@@ -661,4 +665,284 @@ async fn settings_round_trip(app: TestApp) {
         store.setting(&t, "other").await.unwrap(),
         Some(json!([1, "x"]))
     );
+}
+
+/// Order 1 of `U` with 12 files: 1-4 in sub-order 30 and 5-8 in 31 (task 20), 9-12 in 32
+/// (task 21); named so that name order is the reverse of id order (`l.dat` … `a.dat`); 2, 5
+/// and 9 are AVAILABLE, 3 is in ERROR, the others PENDING; file 10 has no size. Order 2 of
+/// `v@x.fr` has file 13; the other tenant's order 3 has file 14.
+async fn twelve_files(store: &dyn Store, t: &Tenant) -> Vec<OrderFile> {
+    create(store, t, U, &[1]).await;
+    create(store, t, "v@x.fr", &[2]).await;
+    create(store, &other_tenant(), U, &[3]).await;
+    let tasks = [task(20, "A", 8, 36), task(21, "B", 4, 32)];
+    let suborders = [
+        suborder(30, 20, false),
+        suborder(31, 20, false),
+        suborder(32, 21, false),
+    ];
+    let files: Vec<OrderFile> = (1..=12)
+        .map(|id| {
+            let mut f = match id {
+                1..=4 => file(id, 30, 20),
+                5..=8 => file(id, 31, 20),
+                _ => file(id, 32, 21),
+            };
+            f.filename = format!("{}.dat", char::from(b'a' + (12 - id) as u8));
+            f
+        })
+        .collect();
+    let h = header(1, U, "order 1");
+    let creation = store.store_creation(t, &h, &tasks, &suborders, &files);
+    creation.await.unwrap();
+    let h2 = header(2, "v@x.fr", "order 2");
+    let (tasks2, suborders2) = ([task(22, "C", 1, 13)], [suborder(33, 22, false)]);
+    let files2 = [file(13, 33, 22)];
+    let creation = store.store_creation(t, &h2, &tasks2, &suborders2, &files2);
+    creation.await.unwrap();
+    let h3 = header(3, U, "order 3");
+    let (tasks3, suborders3) = ([task(23, "D", 1, 14)], [suborder(34, 23, false)]);
+    let (other, files3) = (other_tenant(), [file(14, 34, 23)]);
+    let creation = store.store_creation(&other, &h3, &tasks3, &suborders3, &files3);
+    creation.await.unwrap();
+    let states = [
+        (2, FileState::Available, None),
+        (3, FileState::Error, Some("checksum")),
+        (5, FileState::Available, None),
+        (9, FileState::Available, None),
+    ];
+    store
+        .apply_changes(&[states_change(t, 1, &states)])
+        .await
+        .unwrap();
+    let mut read = Vec::new();
+    for suborder in [30, 31, 32] {
+        read.extend(store.suborder_files(t, 1, suborder).await.unwrap());
+    }
+    read
+}
+
+/// Sort keys of a file listing (descending = true).
+type FileSorts<'a> = &'a [(FileSort, bool)];
+
+/// The ids of a page of order 1's files and the total.
+async fn file_ids(
+    store: &dyn Store,
+    filter: &FileFilter,
+    (page, size): (u32, u32),
+    sort: &[(FileSort, bool)],
+) -> (Vec<i64>, u64) {
+    let tenant = Tenant::parse(TENANT).unwrap();
+    let found = store
+        .files_page(&tenant, 1, filter, page, size, sort)
+        .await
+        .unwrap();
+    (found.files.iter().map(|f| f.id).collect(), found.total)
+}
+
+fn file_filter(set: impl FnOnce(&mut FileFilter)) -> FileFilter {
+    let mut filter = FileFilter::default();
+    set(&mut filter);
+    filter
+}
+
+async fn file_of_order_gives_the_order_and_its_owner(app: TestApp) {
+    let (store, t) = open(&app).await;
+    let files = twelve_files(&*store, &t).await;
+    assert_eq!(files[2].state, FileState::Error);
+    let expected = FileOfOrder {
+        order_id: 1,
+        owner: U.into(),
+        file: files[2].clone(),
+        crc32: None,
+    };
+    assert_eq!(store.file_of_order(&t, 3).await.unwrap(), Some(expected));
+    let of_v = store.file_of_order(&t, 13).await.unwrap().unwrap();
+    assert_eq!((of_v.order_id, of_v.owner.as_str()), (2, "v@x.fr"));
+    assert_eq!(of_v.file, file(13, 33, 22));
+    assert_eq!(store.file_of_order(&t, 999).await.unwrap(), None);
+    // Another tenant's file, and ours seen from another tenant, are unknown.
+    assert_eq!(store.file_of_order(&t, 14).await.unwrap(), None);
+    assert_eq!(store.file_of_order(&other_tenant(), 3).await.unwrap(), None);
+    let theirs = store.file_of_order(&other_tenant(), 14).await.unwrap();
+    assert_eq!(theirs.map(|f| (f.order_id, f.owner)), Some((3, U.into())));
+}
+
+async fn files_page_filters_pages_and_sorts(app: TestApp) {
+    let (store, t) = open(&app).await;
+    let files = twelve_files(&*store, &t).await;
+    let all = FileFilter::default();
+    // By id by default, pages with the total of the filter; other orders never show.
+    assert_eq!(
+        file_ids(&*store, &all, (0, 5), &[]).await,
+        (vec![1, 2, 3, 4, 5], 12)
+    );
+    assert_eq!(
+        file_ids(&*store, &all, (2, 5), &[]).await,
+        (vec![11, 12], 12)
+    );
+    assert_eq!(file_ids(&*store, &all, (3, 5), &[]).await, (vec![], 12));
+    let found = store.files_page(&t, 1, &all, 0, 12, &[]).await.unwrap();
+    assert_eq!(found.files, files);
+    // Each filter, and all of them.
+    let cases = [
+        (
+            file_filter(|f| f.dataset_task_id = Some(21)),
+            vec![9, 10, 11, 12],
+        ),
+        (file_filter(|f| f.suborder_id = Some(31)), vec![5, 6, 7, 8]),
+        (
+            file_filter(|f| f.state = Some(FileState::Available)),
+            vec![2, 5, 9],
+        ),
+        (file_filter(|f| f.state = Some(FileState::Error)), vec![3]),
+        (
+            file_filter(|f| f.state = Some(FileState::Downloaded)),
+            vec![],
+        ),
+        (
+            file_filter(|f| {
+                f.dataset_task_id = Some(20);
+                f.suborder_id = Some(31);
+                f.state = Some(FileState::Available);
+            }),
+            vec![5],
+        ),
+        (file_filter(|f| f.suborder_id = Some(33)), vec![]),
+    ];
+    for (filter, expected) in cases {
+        let total = expected.len() as u64;
+        let found = file_ids(&*store, &filter, (0, 20), &[]).await;
+        assert_eq!(found, (expected, total), "{filter:?}");
+    }
+    let available = file_filter(|f| f.state = Some(FileState::Available));
+    assert_eq!(
+        file_ids(&*store, &available, (1, 2), &[]).await,
+        (vec![9], 3)
+    );
+    // Sorts, then id in the direction of the last key.
+    let sorts: [(FileSorts, Vec<i64>); 7] = [
+        (&[(FileSort::Id, true)], (1..=12).rev().collect()),
+        (&[(FileSort::Filename, false)], (1..=12).rev().collect()),
+        (&[(FileSort::Filename, true)], (1..=12).collect()),
+        (
+            &[(FileSort::FilesTaskId, true)],
+            vec![12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1],
+        ),
+        (
+            &[(FileSort::State, false)],
+            vec![2, 5, 9, 3, 1, 4, 6, 7, 8, 10, 11, 12],
+        ),
+        // An unknown size is last ascending, first descending.
+        (
+            &[(FileSort::Size, false)],
+            vec![1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12, 10],
+        ),
+        (
+            &[(FileSort::State, true), (FileSort::Size, true)],
+            vec![10, 12, 11, 8, 7, 6, 4, 1, 3, 9, 5, 2],
+        ),
+    ];
+    for (sort, expected) in sorts {
+        let found = file_ids(&*store, &all, (0, 20), sort).await;
+        assert_eq!(found, (expected, 12), "{sort:?}");
+    }
+    let by_suborder = [(FileSort::FilesTaskId, false), (FileSort::Id, true)];
+    assert_eq!(
+        file_ids(&*store, &all, (1, 3), &by_suborder).await,
+        (vec![1, 8, 7], 12)
+    );
+    let theirs = store
+        .files_page(&other_tenant(), 1, &all, 0, 20, &[])
+        .await
+        .unwrap();
+    assert_eq!((theirs.files.len(), theirs.total), (0, 0));
+}
+
+async fn order_files_streams_every_file_by_id(app: TestApp) {
+    let (store, t) = open(&app).await;
+    create(&*store, &t, U, &[1]).await;
+    let tasks = [task(20, "A", 2_500, 1)];
+    let suborders = [suborder(30, 20, false), suborder(31, 20, false)];
+    // Stored out of id order, over two sub-orders.
+    let mut files: Vec<OrderFile> = (1..=2_500)
+        .map(|id| file(id, if id % 2 == 0 { 30 } else { 31 }, 20))
+        .collect();
+    files.reverse();
+    let h = header(1, U, "order 1");
+    let creation = store.store_creation(&t, &h, &tasks, &suborders, &files);
+    creation.await.unwrap();
+    files.reverse();
+    let all = FileFilter::default();
+    let streamed: Vec<_> = store.order_files(&t, 1, &all).try_collect().await.unwrap();
+    assert_eq!(streamed.len(), 2_500);
+    assert!(streamed.iter().all(|(_, crc)| crc.is_none()));
+    let read: Vec<OrderFile> = streamed.into_iter().map(|(f, _)| f).collect();
+    assert_eq!(read, files);
+    // Filtered like pages.
+    let even = file_filter(|f| f.suborder_id = Some(30));
+    let ids: Vec<i64> = store
+        .order_files(&t, 1, &even)
+        .map_ok(|(f, _)| f.id)
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(ids, (1..=1_250).map(|i| 2 * i).collect::<Vec<_>>());
+    let none = file_filter(|f| f.state = Some(FileState::Available));
+    let found: Vec<_> = store.order_files(&t, 1, &none).try_collect().await.unwrap();
+    assert!(found.is_empty());
+    // Another order, another tenant.
+    let other: Vec<_> = store.order_files(&t, 2, &all).try_collect().await.unwrap();
+    assert!(other.is_empty());
+    let other_tenant = other_tenant();
+    let theirs: Vec<_> = store
+        .order_files(&other_tenant, 1, &all)
+        .try_collect()
+        .await
+        .unwrap();
+    assert!(theirs.is_empty());
+}
+
+async fn record_crcs_are_read_back(app: TestApp) {
+    let (store, t) = open(&app).await;
+    create(&*store, &t, U, &[1]).await;
+    let tasks = [task(20, "A", 2_500, 1)];
+    let files: Vec<OrderFile> = (1..=2_500).map(|id| file(id, 30, 20)).collect();
+    let h = header(1, U, "order 1");
+    let suborders = [suborder(30, 20, false)];
+    let creation = store.store_creation(&t, &h, &tasks, &suborders, &files);
+    creation.await.unwrap();
+    let crc = |id: i64| (id as u32).wrapping_mul(2_654_435_761);
+    // Every file but the first ten, in more than one chunk, out of order; the last value of
+    // a repeated id wins; u32::MAX fits.
+    let mut crcs: Vec<(i64, u32)> = (11..=2_500).rev().map(|id| (id, crc(id))).collect();
+    crcs.push((11, 7));
+    crcs.push((12, u32::MAX));
+    store.record_crcs(&t, &crcs).await.unwrap();
+    store.record_crcs(&t, &[]).await.unwrap();
+    // Another tenant's update touches nothing of ours.
+    store.record_crcs(&other_tenant(), &[(1, 1)]).await.unwrap();
+
+    let all = FileFilter::default();
+    let streamed: Vec<_> = store.order_files(&t, 1, &all).try_collect().await.unwrap();
+    let read: Vec<(i64, Option<u32>)> = streamed.iter().map(|(f, c)| (f.id, *c)).collect();
+    let expected: Vec<(i64, Option<u32>)> = (1..=2_500)
+        .map(|id| match id {
+            1..=10 => (id, None),
+            11 => (id, Some(7)),
+            12 => (id, Some(u32::MAX)),
+            _ => (id, Some(crc(id))),
+        })
+        .collect();
+    assert_eq!(read, expected);
+    assert_eq!(streamed[1_999].0, files[1_999]);
+    let one = store.file_of_order(&t, 12).await.unwrap().unwrap();
+    assert_eq!((one.crc32, one.file), (Some(u32::MAX), files[11].clone()));
+    let none = store.file_of_order(&t, 1).await.unwrap().unwrap();
+    assert_eq!(none.crc32, None);
+    // A new value replaces the old one.
+    store.record_crcs(&t, &[(12, 42), (1, 0)]).await.unwrap();
+    let one = store.file_of_order(&t, 12).await.unwrap().unwrap();
+    let first = store.file_of_order(&t, 1).await.unwrap().unwrap();
+    assert_eq!((one.crc32, first.crc32), (Some(42), Some(0)));
 }

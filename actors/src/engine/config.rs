@@ -19,8 +19,6 @@ pub struct EngineConfig {
     pub user_suborder_hours: u32,
     /// Same, applicative orders.
     pub app_suborder_hours: u32,
-    /// Cap of an order's lifetime, hours.
-    pub expiration_max_hours: u32,
     /// Sub-orders a user may have active at once.
     pub max_suborders_per_user: usize,
     /// Longest wait for an actor's answer.
@@ -37,7 +35,6 @@ impl Default for EngineConfig {
             retrievals_per_suborder: 32,
             user_suborder_hours: 240,
             app_suborder_hours: 2,
-            expiration_max_hours: 168,
             max_suborders_per_user: 2,
             call_timeout: Duration::from_secs(30),
         }

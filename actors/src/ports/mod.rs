@@ -12,8 +12,9 @@ pub use basket_store::BasketStore;
 pub use catalog_store::{CatalogCounts, CatalogStore, ObjectRow, ObjectScope};
 pub use order_builder::{CreationError, CreationPlan, OrderBuilder};
 pub use order_store::{
-    IdKind, LABEL_CONSTRAINT, ListedOrder, OrderChange, OrderFilter, OrderPage, OrderRef,
-    OrderSort, OrderStore, PageRequest, StatusFilter, StoredOrder,
+    FileFilter, FileOfOrder, FilePage, FileSort, IdKind, LABEL_CONSTRAINT, ListedOrder,
+    OrderChange, OrderFilter, OrderPage, OrderRef, OrderSort, OrderStore, PageRequest,
+    StatusFilter, StoredOrder,
 };
 pub use storage::{ByteRange, FileContent, Storage, StorageError, StorageResolver};
 pub use store_error::{StoreError, StoreResult};

@@ -131,6 +131,55 @@ pub struct OrderPage {
     pub total: u64,
 }
 
+/// Which files of an order a listing shows.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FileFilter {
+    pub dataset_task_id: Option<i64>,
+    pub suborder_id: Option<i64>,
+    pub state: Option<FileState>,
+}
+
+/// Sortable columns of file listings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileSort {
+    Id,
+    Filename,
+    FilesTaskId,
+    State,
+    Size,
+}
+
+impl FileSort {
+    /// Parses a property name of the API (`id`, `filename`, `filesTaskId`, …).
+    pub fn parse(property: &str) -> Option<Self> {
+        Some(match property {
+            "id" => FileSort::Id,
+            "filename" => FileSort::Filename,
+            "filesTaskId" => FileSort::FilesTaskId,
+            "state" => FileSort::State,
+            "filesize" | "size" => FileSort::Size,
+            _ => return None,
+        })
+    }
+}
+
+/// A page of files and how many match.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FilePage {
+    pub files: Vec<OrderFile>,
+    pub total: u64,
+}
+
+/// A file with what the download rules need of its order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileOfOrder {
+    pub order_id: i64,
+    pub owner: String,
+    pub file: OrderFile,
+    /// CRC-32 of the content, once read.
+    pub crc32: Option<u32>,
+}
+
 /// An order with its tenant, for start-up recovery.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OrderRef {
@@ -204,6 +253,36 @@ pub trait OrderStore: Send + Sync {
 
     /// Deletes the order, its tasks, sub-orders, files and archived basket `ORDER_<id>`.
     async fn remove_order(&self, tenant: &Tenant, id: i64) -> StoreResult<()>;
+
+    /// A file of the tenant with its order's id and owner, or None.
+    async fn file_of_order(
+        &self,
+        tenant: &Tenant,
+        file_id: i64,
+    ) -> StoreResult<Option<FileOfOrder>>;
+
+    /// A page of an order's files matching `filter`, sorted by `sort` (then id).
+    async fn files_page(
+        &self,
+        tenant: &Tenant,
+        order_id: i64,
+        filter: &FileFilter,
+        page: u32,
+        size: u32,
+        sort: &[(FileSort, bool)],
+    ) -> StoreResult<FilePage>;
+
+    /// Every file of an order matching `filter`, by id, with its CRC-32 when known (zip and
+    /// metalink are built from this stream: memory does not grow with the order).
+    fn order_files<'a>(
+        &'a self,
+        tenant: &'a Tenant,
+        order_id: i64,
+        filter: &'a FileFilter,
+    ) -> BoxStream<'a, StoreResult<(OrderFile, Option<u32>)>>;
+
+    /// Records the CRC-32 of files' contents (computed at retrieval or first read).
+    async fn record_crcs(&self, tenant: &Tenant, crcs: &[(i64, u32)]) -> StoreResult<()>;
 
     /// A tenant setting's stored value, if any.
     async fn setting(&self, tenant: &Tenant, name: &str) -> StoreResult<Option<serde_json::Value>>;

@@ -3,8 +3,10 @@
 
 use crate::auth::{Caller, Role};
 use crate::http::ApiError;
+use crate::orders::settings;
 use crate::state::AppState;
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, delete, put, web};
+use regards_order_actors::domain::order::OrderKind;
 use regards_order_actors::engine::order::{Act, Action, ActionError, OrderSnapshot, Requester};
 use tracing_actix_web::RequestId;
 
@@ -96,7 +98,23 @@ pub(crate) async fn retry_order(
     req: HttpRequest,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    run(caller, state, req, *id, Action::Retry).await
+    caller.require(Role::RegisteredUser)?;
+    let orders = &state.settings.orders;
+    let effective = settings::effective(state.store.as_ref(), &caller.tenant, orders).await?;
+    let kind = state
+        .store
+        .order_header(&caller.tenant, *id)
+        .await?
+        .map(|o| o.header.kind);
+    let suborder_duration = match kind {
+        Some(OrderKind::App) => effective.app_suborder,
+        _ => effective.user_suborder,
+    };
+    let action = Action::Retry {
+        suborder_duration,
+        max_lifetime: effective.expiration_max,
+    };
+    run(caller, state, req, *id, action).await
 }
 
 /// Deletes the order (soft): its files go, the order stays as DELETED.

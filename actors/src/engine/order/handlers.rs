@@ -2,7 +2,7 @@
 
 use super::OrderActor;
 use super::messages::{
-    Act, Action, ActionError, Crash, FilesDownloaded, GetOrder, Inspect, OrderSnapshot,
+    Act, Action, ActionError, Crash, FilesDownloaded, GetOrder, Inspect, OrderSnapshot, SyncToStore,
 };
 use crate::domain::order::{FileState, OrderStatus, expiration_date, may_manage};
 use crate::engine::slots::ReleaseOrder;
@@ -74,19 +74,18 @@ impl OrderActor {
                 self.dirty_files.clear();
                 return Ok(vec![OrderChange::DropFiles { tenant, order_id }]);
             }
-            Action::Retry => {
+            Action::Retry {
+                suborder_duration,
+                max_lifetime,
+            } => {
                 let storage_suborders = self
                     .order
                     .suborders()
                     .iter()
                     .filter(|s| !s.suborder.external)
                     .count();
-                let expiration = expiration_date(
-                    now,
-                    storage_suborders,
-                    chrono::Duration::hours(i64::from(self.keep_hours())),
-                    chrono::Duration::hours(i64::from(self.deps.config.expiration_max_hours)),
-                );
+                let expiration =
+                    expiration_date(now, storage_suborders, suborder_duration, max_lifetime);
                 let changed = self
                     .order
                     .retry(now, expiration)
@@ -192,6 +191,23 @@ impl Handler<FilesDownloaded> for OrderActor {
             }
         }
         self.release_finished_slots();
+        let write = self.persist_now(Vec::new());
+        Box::pin(write.into_actor(self).map(|result, act, _| {
+            result
+                .map(|()| act.last_persisted = Some(Utc::now()))
+                .map_err(ActionError::Persist)
+        }))
+    }
+}
+
+impl Handler<SyncToStore> for OrderActor {
+    type Result = ResponseActFuture<Self, Result<(), ActionError>>;
+
+    fn handle(&mut self, _: SyncToStore, _: &mut Self::Context) -> Self::Result {
+        if self.dirty_files.is_empty() && !self.header_dirty && !self.unconfirmed {
+            return Box::pin(fut::ready(Ok(())));
+        }
+        // Acknowledged, so it also commits the background changes queued before it.
         let write = self.persist_now(Vec::new());
         Box::pin(write.into_actor(self).map(|result, act, _| {
             result

@@ -46,7 +46,11 @@ pub enum Action {
     Pause,
     Resume,
     Delete,
-    Retry,
+    /// Retry, with the tenant's durations in effect now (the order's new lifetime).
+    Retry {
+        suborder_duration: chrono::Duration,
+        max_lifetime: chrono::Duration,
+    },
     /// Only checks that a restart is allowed (the new order is created by the caller).
     CheckRestart,
     /// Hard removal: the order and its archived basket are deleted, the actor stops.
@@ -67,6 +71,12 @@ pub struct Act {
 pub struct FilesDownloaded {
     pub files: Vec<(i64, FileState, Option<String>)>,
 }
+
+/// Writes what the actor has not written yet and answers once committed, so that a reader of
+/// the database right after sees what the actor shows (read-your-writes).
+#[derive(Message)]
+#[rtype(result = "Result<(), ActionError>")]
+pub struct SyncToStore;
 
 /// Figures of the actor for operators.
 #[derive(Message)]

@@ -9,7 +9,7 @@ mod retrieval;
 
 pub use messages::{
     Act, Action, ActionError, ActorInfo, Crash, FilesDownloaded, GetOrder, Inspect, OrderSnapshot,
-    Requester,
+    Requester, SyncToStore,
 };
 
 use crate::domain::order::{FileState, Order, OrderKind, OrderStatus};
@@ -22,7 +22,7 @@ use chrono::{DateTime, Utc};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
 
 /// Counters shared with the engine (which counts calls in flight) and with retrieval tasks.
@@ -49,6 +49,8 @@ pub struct OrderActor {
     /// File changes not yet sent to the persistence actor.
     dirty_files: Vec<(i64, FileState, Option<String>)>,
     header_dirty: bool,
+    /// Background changes were sent but no acknowledged write has followed them yet.
+    unconfirmed: bool,
     flush_scheduled: bool,
     last_persisted: Option<DateTime<Utc>>,
     last_activity: Instant,
@@ -74,6 +76,7 @@ impl OrderActor {
             creating: false,
             dirty_files: Vec::new(),
             header_dirty: false,
+            unconfirmed: false,
             flush_scheduled: false,
             last_persisted: None,
             last_activity: Instant::now(),
@@ -125,6 +128,8 @@ impl OrderActor {
         extra: Vec<OrderChange>,
     ) -> impl Future<Output = Result<(), PersistError>> + 'static {
         let mut changes = self.take_changes(true);
+        // This acknowledged write commits whatever background changes were queued before it.
+        self.unconfirmed = false;
         // Header last: a DropFiles must not be followed by an older file state.
         let header = changes.pop();
         changes.extend(extra);
@@ -157,6 +162,7 @@ impl OrderActor {
                 return;
             }
             let addr = act.persistence();
+            act.unconfirmed = true;
             let send = async move {
                 addr.send(Persist {
                     changes,
@@ -177,14 +183,17 @@ impl OrderActor {
         });
     }
 
-    /// Marks activity and, for an order with nothing left to do, plans its passivation.
-    fn touch(&mut self, ctx: &mut Context<Self>) {
+    /// Marks activity: passivation waits for `passivate_after` without any.
+    fn touch(&mut self, _: &mut Context<Self>) {
         self.last_activity = Instant::now();
-        if !self.is_idle_candidate() {
-            return;
-        }
+    }
+
+    /// Checks now and then whether the order has nothing left to do and has been idle long
+    /// enough; then it leaves memory (its state is in the database).
+    fn watch_idleness(&mut self, ctx: &mut Context<Self>) {
         let after = self.deps.config.passivate_after;
-        ctx.run_later(after, move |act, ctx| {
+        let every = (after / 2).clamp(Duration::from_millis(100), Duration::from_secs(30));
+        ctx.run_interval(every, move |act, ctx| {
             if act.is_idle_candidate() && act.last_activity.elapsed() >= after {
                 if let Some(registry) = act.deps.registry() {
                     registry.do_send(Passivated {
@@ -234,7 +243,7 @@ impl Actor for OrderActor {
     fn started(&mut self, ctx: &mut Self::Context) {
         ctx.set_mailbox_capacity(256);
         self.resume_work(ctx);
-        self.touch(ctx);
+        self.watch_idleness(ctx);
     }
 
     fn stopped(&mut self, _: &mut Self::Context) {

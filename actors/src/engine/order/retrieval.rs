@@ -11,6 +11,33 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
+/// CRCs written in one transaction.
+const CRC_BATCH: usize = 500;
+
+/// CRC-32 of a file's content, or None when it cannot be read (the download will say why).
+async fn crc32_of(storage: &dyn crate::ports::Storage, url: &str) -> Option<u32> {
+    let mut content = storage.open(url, None).await.ok()?.stream;
+    let mut hasher = crc32fast::Hasher::new();
+    while let Some(chunk) = content.next().await {
+        hasher.update(&chunk.ok()?);
+    }
+    Some(hasher.finalize())
+}
+
+/// Stores CRCs (best effort: a missing one is computed again at the first zip).
+async fn record_crcs(
+    store: &dyn crate::ports::OrderStore,
+    tenant: &crate::domain::Tenant,
+    crcs: &[(i64, u32)],
+) {
+    if crcs.is_empty() {
+        return;
+    }
+    if let Err(e) = store.record_crcs(tenant, crcs).await {
+        tracing::warn!(error = %e, "cannot record CRC-32 of retrieved files");
+    }
+}
+
 /// Decrements the in-flight gauge however the retrieval ends (cancellation included).
 struct InFlight(std::sync::Arc<super::ActorGauges>);
 
@@ -56,36 +83,55 @@ impl OrderActor {
                     Vec::new()
                 }
             };
+            let mut crcs: Vec<(i64, u32)> = Vec::new();
             let work = futures::stream::iter(files.into_iter().filter(|f| pending.contains(&f.id)))
                 .map(|file| {
                     let storages = storages.clone();
                     let gauges = gauges.clone();
                     async move {
                         let _guard = InFlight::new(gauges);
-                        let outcome = match storages.resolve(&file.url) {
-                            None => Err(format!("No storage holds {}", file.url)),
-                            Some(storage) => storage
-                                .make_available(&file.url, keep)
-                                .await
-                                .map_err(|e| e.to_string()),
+                        let Some(storage) = storages.resolve(&file.url) else {
+                            return (file.id, Err(format!("No storage holds {}", file.url)), None);
                         };
-                        (file.id, outcome)
+                        if let Err(e) = storage.make_available(&file.url, keep).await {
+                            return (file.id, Err(e.to_string()), None);
+                        }
+                        // Local files are read once here for their CRC-32, so that a zip's
+                        // layout is known before its first byte; http references are not
+                        // fetched ahead of their download.
+                        let crc = if storage.kind() == "http" {
+                            None
+                        } else {
+                            crc32_of(storage.as_ref(), &file.url).await
+                        };
+                        (file.id, Ok(()), crc)
                     }
                 })
                 .buffer_unordered(concurrency)
-                .for_each(|(file_id, outcome)| {
+                .for_each(|(file_id, outcome, crc)| {
+                    if let Some(crc) = crc {
+                        crcs.push((file_id, crc));
+                    }
                     // do_send: results to oneself are never dropped for a full mailbox.
                     addr.do_send(FileRetrieved {
                         generation,
                         file_id,
                         outcome,
                     });
-                    futures::future::ready(())
+                    let flush = (crcs.len() >= CRC_BATCH).then(|| std::mem::take(&mut crcs));
+                    let store = store.clone();
+                    let tenant = tenant.clone();
+                    async move {
+                        if let Some(batch) = flush {
+                            record_crcs(store.as_ref(), &tenant, &batch).await;
+                        }
+                    }
                 });
             tokio::select! {
                 () = token.cancelled() => {}
                 () = work => {}
             }
+            record_crcs(store.as_ref(), &tenant, &crcs).await;
             addr.do_send(RunEnded {
                 generation,
                 suborder_id,

@@ -14,6 +14,10 @@ impl Handler<Persist> for PersistenceActor {
             self.schedule(ctx, false);
             return Box::pin(async { Ok(()) });
         }
+        if self.pending.is_empty() && !self.flushing {
+            // Nothing queued and nothing in flight: everything sent before is committed.
+            return Box::pin(async { Ok(()) });
+        }
         let (tx, rx) = oneshot::channel();
         self.waiters.push(tx);
         self.schedule(ctx, true);

@@ -1,0 +1,187 @@
+//! One file of an order (B2, B3, B4): 202 while PENDING, 422 in ERROR, else streamed from its
+//! storage with `Range` support; a complete download marks it DOWNLOADED, a broken one
+//! DOWNLOAD_ERROR (a client that disconnects changes nothing: it may resume).
+
+use crate::downloads::completion::{Outcome, watch};
+use crate::downloads::exact::exactly;
+use crate::downloads::range::{RangeAnswer, answer};
+use crate::http::ApiError;
+use crate::state::AppState;
+use actix_web::HttpResponse;
+use actix_web::http::header;
+use futures::StreamExt;
+use regards_order_actors::domain::Tenant;
+use regards_order_actors::domain::order::FileState;
+use regards_order_actors::engine::Engine;
+use regards_order_actors::engine::order::FilesDownloaded;
+use regards_order_actors::ports::{ByteRange, FileOfOrder};
+
+/// How long a client should wait before asking again for a file being restored.
+const RETRY_AFTER_SECS: &str = "10";
+
+/// Records the end of downloads of an order's files (best effort: a failure is logged).
+pub async fn record(
+    engine: &Engine,
+    tenant: &Tenant,
+    order_id: i64,
+    files: Vec<(i64, FileState, Option<String>)>,
+) {
+    let sent = engine
+        .call(tenant, order_id, || FilesDownloaded {
+            files: files.clone(),
+        })
+        .await;
+    if !matches!(sent, Ok(Some(Ok(())))) {
+        tracing::warn!(order_id, "download outcome not recorded: {sent:?}");
+    }
+}
+
+/// `Content-Disposition` of a file.
+pub fn disposition(name: &str) -> String {
+    let safe: String = name
+        .chars()
+        .filter(|c| !c.is_control() && *c != '"' && *c != '\\')
+        .collect();
+    format!("attachment; filename=\"{safe}\"")
+}
+
+/// Answers a file download; `head` answers headers only.
+pub async fn serve(
+    state: &AppState,
+    tenant: &Tenant,
+    found: FileOfOrder,
+    range: Option<&str>,
+    head: bool,
+) -> Result<HttpResponse, ApiError> {
+    let file = &found.file;
+    match file.state {
+        FileState::Pending => {
+            return Ok(HttpResponse::Accepted()
+                .insert_header((header::RETRY_AFTER, RETRY_AFTER_SECS))
+                .finish());
+        }
+        FileState::Error => return Ok(HttpResponse::UnprocessableEntity().finish()),
+        _ => {}
+    }
+    let mime = file
+        .mime_type
+        .clone()
+        .unwrap_or_else(|| "application/octet-stream".into());
+    let Some(storage) = state.storages.resolve(&file.url) else {
+        let reason = format!("No storage holds {}", file.url);
+        record(
+            &state.engine,
+            tenant,
+            found.order_id,
+            vec![(file.id, FileState::DownloadError, Some(reason.clone()))],
+        )
+        .await;
+        return Err(ApiError::Unavailable(reason));
+    };
+    let size = file.size.and_then(|s| u64::try_from(s).ok());
+    let wanted = match size {
+        Some(length) => answer(range, length),
+        None => RangeAnswer::Full,
+    };
+    let mut response = match wanted {
+        RangeAnswer::Unsatisfiable => {
+            return Ok(HttpResponse::RangeNotSatisfiable()
+                .insert_header((
+                    header::CONTENT_RANGE,
+                    format!("bytes */{}", size.unwrap_or(0)),
+                ))
+                .finish());
+        }
+        RangeAnswer::Full => HttpResponse::Ok(),
+        RangeAnswer::Partial { start, end } => {
+            let mut r = HttpResponse::PartialContent();
+            r.insert_header((
+                header::CONTENT_RANGE,
+                format!("bytes {start}-{end}/{}", size.unwrap_or(0)),
+            ));
+            r
+        }
+    };
+    response
+        .content_type(mime)
+        .insert_header((header::CONTENT_DISPOSITION, disposition(&file.filename)))
+        .insert_header((header::ACCEPT_RANGES, "bytes"));
+    let expected = match (wanted, size) {
+        (RangeAnswer::Partial { start, end }, _) => Some(end - start + 1),
+        (_, Some(length)) => Some(length),
+        _ => None,
+    };
+    if head {
+        // A sized body that is never polled: actix writes its Content-Length and, for a HEAD
+        // request, no body.
+        return Ok(match expected {
+            Some(length) => response
+                .no_chunking(length)
+                .streaming(futures::stream::empty::<Result<bytes::Bytes, std::io::Error>>()),
+            None => response.finish(),
+        });
+    }
+    let byte_range = match wanted {
+        RangeAnswer::Partial { start, end } => Some(ByteRange {
+            start,
+            end: Some(end),
+        }),
+        _ => None,
+    };
+    let content = match storage.open(&file.url, byte_range).await {
+        Ok(c) => c,
+        Err(e) => {
+            record(
+                &state.engine,
+                tenant,
+                found.order_id,
+                vec![(file.id, FileState::DownloadError, Some(e.to_string()))],
+            )
+            .await;
+            return Err(ApiError::Unavailable(e.to_string()));
+        }
+    };
+    let reaches_end = match (wanted, size) {
+        (RangeAnswer::Partial { end, .. }, Some(length)) => end + 1 == length,
+        _ => true,
+    };
+    let (engine, t1, t2, order_id, id) = (
+        state.engine.clone(),
+        tenant.clone(),
+        tenant.clone(),
+        found.order_id,
+        file.id,
+    );
+    let engine2 = engine.clone();
+    let outcome = Outcome {
+        completed: Box::pin(async move {
+            if reaches_end {
+                record(
+                    &engine,
+                    &t1,
+                    order_id,
+                    vec![(id, FileState::Downloaded, None)],
+                )
+                .await;
+            }
+        }),
+        broken: Box::pin(async move {
+            let reason = "Cannot completely retrieve data file from storage".to_owned();
+            record(
+                &engine2,
+                &t2,
+                order_id,
+                vec![(id, FileState::DownloadError, Some(reason))],
+            )
+            .await;
+        }),
+    };
+    let body = match expected {
+        Some(length) => {
+            response.no_chunking(length);
+            exactly(content.stream, length)
+        }
+        None => content.stream,
+    };
+    Ok(response.streaming(watch(body.boxed(), outcome)))
+}

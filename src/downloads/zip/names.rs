@@ -1,0 +1,218 @@
+//! Flat, unique entry names for order archives.
+
+use std::collections::{HashMap, HashSet};
+
+/// Longest name, in bytes, that [`sanitize`] and [`EntryNames`] hand out: most file systems
+/// refuse longer file names, so an archive holding one could not be fully extracted.
+pub const MAX_NAME_BYTES: usize = 255;
+
+/// Name given to an entry when nothing usable is left of its original name.
+const FALLBACK: &str = "file";
+
+/// Longest suffix still treated as an extension when a name must be shortened: past that the
+/// "extension" is more likely a dotted name than a type, and is cut like the rest.
+const MAX_KEPT_EXTENSION: usize = 32;
+
+/// Turns a file name into a safe, flat archive entry name.
+///
+/// Keeps only the last path component (after `/` or `\`, so neither `../` traversal nor Windows
+/// paths survive), drops control characters (NUL included) and surrounding white space, and
+/// shortens the name to [`MAX_NAME_BYTES`] keeping its extension. A name left empty or made
+/// only of dots (`.`, `..`) becomes `file`.
+pub fn sanitize(name: &str) -> String {
+    let last = name.rsplit(['/', '\\']).next().unwrap_or_default();
+    let cleaned: String = last.chars().filter(|c| !c.is_control()).collect();
+    let trimmed = cleaned.trim();
+    if trimmed.chars().all(|c| c == '.') {
+        // Also covers the empty name: `all` holds for no characters.
+        return FALLBACK.to_owned();
+    }
+    let (stem, extension) = split_extension(trimmed);
+    compose(stem, "", extension)
+}
+
+/// Splits `name` before its last extension; a leading dot (`.bashrc`) is not an extension.
+fn split_extension(name: &str) -> (&str, &str) {
+    match name.rfind('.') {
+        Some(dot) if dot > 0 => name.split_at(dot),
+        _ => (name, ""),
+    }
+}
+
+/// `stem` + `tag` + `extension`, with `stem` shortened so that the whole fits
+/// [`MAX_NAME_BYTES`].
+fn compose(stem: &str, tag: &str, extension: &str) -> String {
+    if stem.len() + tag.len() + extension.len() <= MAX_NAME_BYTES {
+        return format!("{stem}{tag}{extension}");
+    }
+    if extension.len() > MAX_KEPT_EXTENSION {
+        let whole = format!("{stem}{extension}");
+        return compose(&whole, tag, "");
+    }
+    let budget = MAX_NAME_BYTES.saturating_sub(tag.len() + extension.len());
+    format!("{}{tag}{extension}", truncate(stem, budget))
+}
+
+/// The longest prefix of `text` of at most `max_bytes` bytes that ends on a character boundary.
+pub(super) fn truncate(text: &str, max_bytes: usize) -> &str {
+    let mut end = max_bytes.min(text.len());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
+/// Hands out the entry names of one archive: sanitised, unique, duplicates skipped.
+///
+/// Uniqueness ignores case, so that the archive also extracts on case-insensitive file systems
+/// (Windows, macOS) without one file overwriting another.
+#[derive(Debug, Default)]
+pub struct EntryNames {
+    /// Checksums of the files already added under each sanitised name (`None`: it had none).
+    added: HashMap<String, Vec<Option<String>>>,
+    /// Names handed out, lower-cased.
+    taken: HashSet<String>,
+    /// Next ` (n)` to try per sanitised name, so that many homonyms cost linear time.
+    next_suffix: HashMap<String, u64>,
+}
+
+impl EntryNames {
+    /// An empty set of names.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The entry name for a file called `name` with the given checksum, or `None` when the file
+    /// is a duplicate to skip: a file with the same sanitised name was already added with the
+    /// same checksum (compared ignoring ASCII case), or without any checksum.
+    ///
+    /// A different file whose name is taken gets ` (1)`, ` (2)`… before its last extension
+    /// (`a.txt`, `a (1).txt`), skipping any name already handed out.
+    pub fn add(&mut self, name: &str, checksum: Option<&str>) -> Option<String> {
+        let name = sanitize(name);
+        let earlier = self.added.entry(name.clone()).or_default();
+        let duplicate = earlier.iter().any(|seen| match (seen, checksum) {
+            (None, _) => true,
+            (Some(seen), Some(checksum)) => seen.eq_ignore_ascii_case(checksum),
+            (Some(_), None) => false,
+        });
+        if duplicate {
+            return None;
+        }
+        earlier.push(checksum.map(str::to_owned));
+        Some(self.unique(name))
+    }
+
+    /// `name` itself when free, otherwise the first free `stem (n).ext`; marks it taken.
+    fn unique(&mut self, name: String) -> String {
+        if self.taken.insert(name.to_lowercase()) {
+            return name;
+        }
+        let (stem, extension) = split_extension(&name);
+        let mut suffix = self.next_suffix.get(&name).copied().unwrap_or(1);
+        loop {
+            let candidate = compose(stem, &format!(" ({suffix})"), extension);
+            suffix += 1;
+            if self.taken.insert(candidate.to_lowercase()) {
+                self.next_suffix.insert(name, suffix);
+                return candidate;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sanitize_keeps_the_last_component_only() {
+        assert_eq!(sanitize("../../etc/passwd"), "passwd");
+        assert_eq!(sanitize("C:\\x\\y.txt"), "y.txt");
+        assert_eq!(sanitize("dir/sub\\mixed/name.nc"), "name.nc");
+        assert_eq!(sanitize("plain.txt"), "plain.txt");
+        assert_eq!(sanitize("é.txt"), "é.txt");
+    }
+
+    #[test]
+    fn sanitize_falls_back_to_file() {
+        for name in ["..", ".", "...", "", "a/", "../..", " ", "\0", "x/\n\t"] {
+            assert_eq!(sanitize(name), "file", "{name:?}");
+        }
+    }
+
+    #[test]
+    fn sanitize_drops_control_characters() {
+        assert_eq!(sanitize("a\0b\nc\u{7f}.txt"), "abc.txt");
+        assert_eq!(sanitize("  spaced.txt "), "spaced.txt");
+        assert_eq!(sanitize(".hidden"), ".hidden");
+    }
+
+    #[test]
+    fn sanitize_shortens_long_names_keeping_the_extension() {
+        let long = format!("{}.nc", "é".repeat(300));
+        let name = sanitize(&long);
+        assert!(name.len() <= MAX_NAME_BYTES);
+        assert!(name.ends_with("é.nc"), "{name}");
+        let odd = format!("x.{}", "y".repeat(400));
+        assert_eq!(sanitize(&odd).len(), MAX_NAME_BYTES);
+    }
+
+    #[test]
+    fn duplicates_are_skipped() {
+        let mut names = EntryNames::new();
+        assert_eq!(names.add("a.txt", Some("c1")).as_deref(), Some("a.txt"));
+        assert_eq!(names.add("dir/a.txt", Some("C1")), None);
+        assert_eq!(names.add("a.txt", Some("c2")).as_deref(), Some("a (1).txt"));
+        assert_eq!(names.add("a.txt", Some("c2")), None);
+        // Without a checksum on the new file nothing proves it is the same file.
+        assert_eq!(names.add("a.txt", None).as_deref(), Some("a (2).txt"));
+        // Once a file without checksum is known, any homonym is taken for it.
+        assert_eq!(names.add("a.txt", Some("c3")), None);
+        let mut unchecked = EntryNames::new();
+        assert_eq!(unchecked.add("b", None).as_deref(), Some("b"));
+        assert_eq!(unchecked.add("b", None), None);
+    }
+
+    #[test]
+    fn homonyms_are_renamed_before_the_last_extension() {
+        let mut names = EntryNames::new();
+        let mut add = |name: &str, sum: &str| names.add(name, Some(sum));
+        assert_eq!(add("a", "1").as_deref(), Some("a"));
+        assert_eq!(add("a", "2").as_deref(), Some("a (1)"));
+        assert_eq!(add("a", "3").as_deref(), Some("a (2)"));
+        assert_eq!(add("x.tar.gz", "1").as_deref(), Some("x.tar.gz"));
+        assert_eq!(add("x.tar.gz", "2").as_deref(), Some("x.tar (1).gz"));
+        assert_eq!(add(".rc", "1").as_deref(), Some(".rc"));
+        assert_eq!(add(".rc", "2").as_deref(), Some(".rc (1)"));
+        assert_eq!(add("A", "4").as_deref(), Some("A (3)"));
+    }
+
+    #[test]
+    fn renamed_names_stay_unique_against_originals() {
+        let mut names = EntryNames::new();
+        assert_eq!(
+            names.add("a (1).txt", Some("0")).as_deref(),
+            Some("a (1).txt")
+        );
+        assert_eq!(names.add("a.txt", Some("1")).as_deref(), Some("a.txt"));
+        assert_eq!(names.add("a.txt", Some("2")).as_deref(), Some("a (2).txt"));
+        assert_eq!(
+            names.add("a (2).txt", Some("3")).as_deref(),
+            Some("a (2) (1).txt")
+        );
+        // The original `a (1).txt` is still recognised as itself.
+        assert_eq!(names.add("a (1).txt", Some("0")), None);
+    }
+
+    #[test]
+    fn renamed_long_names_fit() {
+        let mut names = EntryNames::new();
+        let long = format!("{}.dat", "n".repeat(400));
+        let first = names.add(&long, Some("1")).unwrap_or_default();
+        let second = names.add(&long, Some("2")).unwrap_or_default();
+        assert_eq!(first.len(), MAX_NAME_BYTES);
+        assert_eq!(second.len(), MAX_NAME_BYTES);
+        assert!(second.ends_with(" (1).dat"), "{second}");
+    }
+}

@@ -1,0 +1,56 @@
+//! Who may read an order's files: its owner and the super-admins (PROJECT_ADMIN,
+//! INSTANCE_ADMIN); a public order token for its own order only.
+
+use crate::auth::Caller;
+use crate::http::ApiError;
+use crate::state::AppState;
+use regards_order_actors::domain::Tenant;
+use regards_order_actors::engine::order::SyncToStore;
+use regards_order_actors::ports::ListedOrder;
+
+/// The order (404 when unknown) if the caller may read it (else 403, empty as the original),
+/// read after its actor wrote what it knows: files listed, zipped or linked are those the
+/// order's counters show.
+pub async fn readable_order(
+    state: &AppState,
+    caller: &Caller,
+    order_id: i64,
+) -> Result<ListedOrder, ApiError> {
+    let read = || async {
+        state
+            .store
+            .order_header(&caller.tenant, order_id)
+            .await?
+            .ok_or(ApiError::NotFound(None))
+    };
+    let order = read().await?;
+    check_owner(caller, &order.header.owner)?;
+    if sync_order(state, &caller.tenant, order_id).await {
+        return read().await;
+    }
+    Ok(order)
+}
+
+/// Has the order's actor, if active, write its pending changes; true when it was active.
+pub async fn sync_order(state: &AppState, tenant: &Tenant, order_id: i64) -> bool {
+    if state.engine.active(tenant, order_id).is_none() {
+        return false;
+    }
+    let answer = state.engine.call(tenant, order_id, || SyncToStore).await;
+    match answer {
+        Ok(Some(Ok(()))) => true,
+        other => {
+            tracing::warn!(order_id, "order not synchronised before a read: {other:?}");
+            false
+        }
+    }
+}
+
+/// 403 unless the caller owns the order or is a super-admin.
+pub fn check_owner(caller: &Caller, owner: &str) -> Result<(), ApiError> {
+    if caller.email == owner || caller.role.is_super_admin() {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden(String::new()))
+    }
+}

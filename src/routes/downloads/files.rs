@@ -1,0 +1,156 @@
+//! B2 `GET /orders/files/{id}` and B3/B4 `GET|HEAD /orders/public/files/{id}?orderToken=`.
+
+use super::access::check_owner;
+use crate::auth::{Caller, Role};
+use crate::downloads::single;
+use crate::http::ApiError;
+use crate::state::AppState;
+use actix_web::http::header::RANGE;
+use actix_web::{HttpRequest, HttpResponse, get, head, web};
+use regards_order_actors::domain::order::FileState;
+use regards_order_actors::ports::FileOfOrder;
+use serde::Deserialize;
+
+/// Query of the public endpoints.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TokenQuery {
+    pub order_token: Option<String>,
+}
+
+async fn lookup(state: &AppState, caller: &Caller, id: i64) -> Result<FileOfOrder, ApiError> {
+    state
+        .store
+        .file_of_order(&caller.tenant, id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(Some(format!("Data file with id: {id} doesn't exist."))))
+}
+
+/// The file as its order's actor knows it: a PENDING read from the database may be stale
+/// by the flush delay, so the actor writes first and the file is read again.
+async fn find(state: &AppState, caller: &Caller, id: i64) -> Result<FileOfOrder, ApiError> {
+    let found = lookup(state, caller, id).await?;
+    if found.file.state == FileState::Pending
+        && super::access::sync_order(state, &caller.tenant, found.order_id).await
+    {
+        return lookup(state, caller, id).await;
+    }
+    Ok(found)
+}
+
+fn range(req: &HttpRequest) -> Option<&str> {
+    req.headers().get(RANGE).and_then(|v| v.to_str().ok())
+}
+
+/// One file of an order, for its owner (or a super-admin); `Range` answers 206.
+#[utoipa::path(get, path = "/orders/files/{dataFileId}", tag = "downloads",
+    params(("dataFileId" = i64, Path,)),
+    responses((status = 200, description = "the file"), (status = 206, description = "a byte range"),
+        (status = 202, description = "PENDING: retry later"), (status = 403), (status = 404),
+        (status = 416), (status = 422, description = "the file is in ERROR")))]
+#[get("/orders/files/{id}")]
+pub(crate) async fn download_file(
+    caller: Caller,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Role::RegisteredUser)?;
+    let found = find(&state, &caller, *id).await?;
+    check_owner(&caller, &found.owner)?;
+    single::serve(&state, &caller.tenant, found, range(&req), false).await
+}
+
+/// Checks the public order token: signed, not expired, of this tenant, naming the file's
+/// order, issued for its owner (a super-admin's bearer token may read any order's file).
+fn authorise_token(
+    state: &AppState,
+    caller: &Caller,
+    token: Option<&str>,
+    found: &FileOfOrder,
+) -> Result<(), ApiError> {
+    let token = token.ok_or_else(|| {
+        ApiError::BadRequest("Required parameter 'orderToken' is not present".into())
+    })?;
+    let claims = state
+        .order_tokens
+        .verify(token)
+        .map_err(ApiError::Unauthorized)?;
+    if caller.role.is_super_admin() {
+        return Ok(());
+    }
+    let own_order =
+        claims.order_id() == Some(found.order_id) && claims.tenant == caller.tenant.as_str();
+    if !own_order || claims.sub != found.owner {
+        return Err(ApiError::Forbidden(String::new()));
+    }
+    Ok(())
+}
+
+async fn public(
+    state: &AppState,
+    caller: &Caller,
+    req: &HttpRequest,
+    id: i64,
+    token: Option<&str>,
+    head: bool,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Role::Public)?;
+    if let Some(t) = token {
+        // A bad token is a 401 before anything about the file is told.
+        state
+            .order_tokens
+            .verify(t)
+            .map_err(ApiError::Unauthorized)?;
+    }
+    let found = find(state, caller, id).await?;
+    authorise_token(state, caller, token, &found)?;
+    single::serve(state, &caller.tenant, found, range(req), head).await
+}
+
+/// One file with a public order token (anonymous calls add `scope=<tenant>`).
+#[utoipa::path(get, path = "/orders/public/files/{dataFileId}", tag = "downloads",
+    params(("dataFileId" = i64, Path,), ("orderToken" = String, Query,), ("scope" = Option<String>, Query,)),
+    responses((status = 200, description = "the file"), (status = 206), (status = 202), (status = 400),
+        (status = 401), (status = 403), (status = 404), (status = 416), (status = 422)))]
+#[get("/orders/public/files/{id}")]
+pub(crate) async fn public_file(
+    caller: Caller,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: web::Path<i64>,
+    query: web::Query<TokenQuery>,
+) -> Result<HttpResponse, ApiError> {
+    public(
+        &state,
+        &caller,
+        &req,
+        *id,
+        query.order_token.as_deref(),
+        false,
+    )
+    .await
+}
+
+/// Same, headers only.
+#[utoipa::path(head, path = "/orders/public/files/{dataFileId}", tag = "downloads",
+    params(("dataFileId" = i64, Path,), ("orderToken" = String, Query,), ("scope" = Option<String>, Query,)),
+    responses((status = 200), (status = 202), (status = 401), (status = 403), (status = 404), (status = 422)))]
+#[head("/orders/public/files/{id}")]
+pub(crate) async fn public_file_head(
+    caller: Caller,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: web::Path<i64>,
+    query: web::Query<TokenQuery>,
+) -> Result<HttpResponse, ApiError> {
+    public(
+        &state,
+        &caller,
+        &req,
+        *id,
+        query.order_token.as_deref(),
+        true,
+    )
+    .await
+}

@@ -1,0 +1,227 @@
+//! B1 files of a dataset task, C1/C2 available files of an order or a sub-order.
+
+use super::access::readable_order;
+use crate::auth::{Caller, Role};
+use crate::http::{ApiError, EntityModel, Link, PagedModel, Paging};
+use crate::state::AppState;
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use regards_order_actors::domain::order::{FileState, OrderFile};
+use regards_order_actors::ports::{FileFilter, FileSort};
+use serde::Serialize;
+
+/// A file as the dataset listing shows it (the original's OrderDataFile).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderDataFile {
+    pub id: i64,
+    pub state: FileState,
+    pub order_id: i64,
+    pub files_task_id: i64,
+    pub ip_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub download_error: Option<String>,
+    pub product_id: String,
+    pub version: i32,
+    pub data_type: String,
+    pub reference: bool,
+    pub uri: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mime_type: Option<String>,
+    pub online: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub checksum: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub digest_algorithm: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub filesize: Option<i64>,
+    pub filename: String,
+    pub types: Vec<String>,
+}
+
+/// An available file (the original's OrderDataFileDTO).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderDataFileDto {
+    pub id: i64,
+    pub product_id: String,
+    pub version: i32,
+    pub download_url: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mime_type: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub checksum: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub filesize: Option<i64>,
+    pub filename: String,
+}
+
+fn sort_of(paging: &Paging, default: FileSort) -> Result<Vec<(FileSort, bool)>, ApiError> {
+    let mut sort = Vec::new();
+    for (property, descending) in &paging.sort {
+        let key = FileSort::parse(property)
+            .ok_or_else(|| ApiError::BadRequest(format!("Cannot sort by '{property}'")))?;
+        sort.push((key, *descending));
+    }
+    if sort.is_empty() {
+        sort.push((default, false));
+    }
+    Ok(sort)
+}
+
+async fn page_of(
+    state: &AppState,
+    caller: &Caller,
+    order_id: i64,
+    filter: FileFilter,
+    req: &HttpRequest,
+    default_size: u32,
+) -> Result<(Vec<OrderFile>, u64, Paging), ApiError> {
+    let paging = Paging::from_request(req, default_size)?;
+    let sort = sort_of(&paging, FileSort::Id)?;
+    let page = state
+        .store
+        .files_page(
+            &caller.tenant,
+            order_id,
+            &filter,
+            paging.page,
+            paging.size,
+            &sort,
+        )
+        .await?;
+    Ok((page.files, page.total, paging))
+}
+
+/// The files of a dataset task of the order (owner or super-admin; the task must be the
+/// order's).
+#[utoipa::path(get, path = "/orders/{orderId}/dataset/{datasetId}/files", tag = "downloads",
+    params(("orderId" = i64, Path,), ("datasetId" = i64, Path,)),
+    responses((status = 200, description = "PagedModel<EntityModel<OrderDataFile>>"), (status = 403), (status = 404)))]
+#[get("/orders/{order_id}/dataset/{dataset_id}/files")]
+pub(crate) async fn dataset_files(
+    caller: Caller,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<(i64, i64)>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Role::RegisteredUser)?;
+    let (order_id, task_id) = path.into_inner();
+    let order = readable_order(&state, &caller, order_id).await?;
+    if !order.tasks.iter().any(|t| t.id == task_id) {
+        return Err(ApiError::NotFound(Some(format!(
+            "Dataset task {task_id} is not in order {order_id}"
+        ))));
+    }
+    let filter = FileFilter {
+        dataset_task_id: Some(task_id),
+        ..FileFilter::default()
+    };
+    let (files, total, paging) = page_of(&state, &caller, order_id, filter, &req, 20).await?;
+    let base = &state.public_url;
+    let content = files
+        .into_iter()
+        .map(|f| {
+            let online = state
+                .storages
+                .resolve(&f.url)
+                .is_none_or(|s| s.kind() != "nearline");
+            let link = Link::new("self", format!("{base}/orders/files/{}", f.id));
+            EntityModel {
+                content: data_file(f, order_id, online),
+                links: vec![link],
+            }
+        })
+        .collect();
+    let url = format!("{base}/orders/{order_id}/dataset/{task_id}/files");
+    Ok(HttpResponse::Ok().json(PagedModel::new(content, total, &paging, &url)))
+}
+
+fn data_file(f: OrderFile, order_id: i64, online: bool) -> OrderDataFile {
+    OrderDataFile {
+        id: f.id,
+        state: f.state,
+        order_id,
+        files_task_id: f.suborder_id,
+        ip_id: f.object_urn,
+        download_error: f.download_error,
+        product_id: f.provider_id,
+        version: f.version,
+        data_type: f.data_type.as_str().to_owned(),
+        reference: f.reference,
+        uri: f.url,
+        mime_type: f.mime_type,
+        online,
+        checksum: f.checksum.as_ref().map(|c| c.value.clone()),
+        digest_algorithm: f.checksum.map(|c| c.algorithm),
+        filesize: f.size,
+        filename: f.filename,
+        types: Vec::new(),
+    }
+}
+
+async fn available(
+    state: &AppState,
+    caller: &Caller,
+    req: &HttpRequest,
+    order_id: i64,
+    suborder_id: Option<i64>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Role::RegisteredUser)?;
+    readable_order(state, caller, order_id).await?;
+    let filter = FileFilter {
+        suborder_id,
+        state: Some(FileState::Available),
+        ..FileFilter::default()
+    };
+    let (files, total, paging) = page_of(state, caller, order_id, filter, req, 10).await?;
+    let base = &state.public_url;
+    let content = files
+        .into_iter()
+        .map(|f| {
+            EntityModel::bare(OrderDataFileDto {
+                download_url: format!("{base}/orders/files/{}", f.id),
+                id: f.id,
+                product_id: f.provider_id,
+                version: f.version,
+                mime_type: f.mime_type,
+                checksum: f.checksum.map(|c| c.value),
+                filesize: f.size,
+                filename: f.filename,
+            })
+        })
+        .collect();
+    let url = match suborder_id {
+        Some(s) => format!("{base}/orders/{order_id}/filesTask/{s}/files/available"),
+        None => format!("{base}/orders/{order_id}/files/available"),
+    };
+    Ok(HttpResponse::Ok().json(PagedModel::new(content, total, &paging, &url)))
+}
+
+/// The AVAILABLE files of an order (10 per page, by id).
+#[utoipa::path(get, path = "/orders/{orderId}/files/available", tag = "downloads",
+    params(("orderId" = i64, Path,)),
+    responses((status = 200, description = "PagedModel<EntityModel<OrderDataFileDTO>>"), (status = 403), (status = 404)))]
+#[get("/orders/{order_id}/files/available")]
+pub(crate) async fn available_files(
+    caller: Caller,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    order_id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    available(&state, &caller, &req, *order_id, None).await
+}
+
+/// The AVAILABLE files of one sub-order.
+#[utoipa::path(get, path = "/orders/{orderId}/filesTask/{filesTaskId}/files/available", tag = "downloads",
+    params(("orderId" = i64, Path,), ("filesTaskId" = i64, Path,)),
+    responses((status = 200, description = "PagedModel<EntityModel<OrderDataFileDTO>>"), (status = 403), (status = 404)))]
+#[get("/orders/{order_id}/filesTask/{suborder_id}/files/available")]
+pub(crate) async fn available_files_of_suborder(
+    caller: Caller,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<(i64, i64)>,
+) -> Result<HttpResponse, ApiError> {
+    let (order_id, suborder_id) = path.into_inner();
+    available(&state, &caller, &req, order_id, Some(suborder_id)).await
+}

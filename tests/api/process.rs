@@ -1,0 +1,63 @@
+//! The service as a separate process, for what only a real process shows: `kill -9`.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+/// A running `regards-order serve`.
+pub struct ServiceProcess {
+    child: Child,
+    pub address: String,
+}
+
+impl ServiceProcess {
+    /// Starts the service on port 0 with `config` (a TOML file) and `database_url`; waits for
+    /// its `listening on` line. Its logs are drained by a thread so it never blocks on them.
+    pub fn start(config: &Path, database_url: &str, data_dir: &Path) -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_regards-order"))
+            .arg("serve")
+            .env("REGARDS_ORDER_CONFIG", config)
+            .env("REGARDS_ORDER_DATABASE_URL", database_url)
+            .env("REGARDS_ORDER_DATA_DIR", data_dir)
+            .env("REGARDS_ORDER_BIND", "127.0.0.1:0")
+            .env("RUST_LOG", "info")
+            .stderr(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("spawn regards-order serve");
+        let stderr = child.stderr.take().expect("stderr");
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if let Some(rest) = line.split("listening on ").nth(1) {
+                    let _ = tx.send(rest.trim().to_owned());
+                }
+                if std::env::var("TEST_LOG").is_ok() {
+                    eprintln!("[service] {line}");
+                }
+            }
+        });
+        let address = rx
+            .recv_timeout(Duration::from_secs(30))
+            .expect("the service logs its address");
+        Self {
+            child,
+            address: format!("http://{address}"),
+        }
+    }
+
+    /// SIGKILL: no shutdown, no flush.
+    pub fn kill9(mut self) {
+        self.child.kill().expect("kill -9");
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for ServiceProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
