@@ -3,8 +3,8 @@
 use crate::archive::{online_root, with_storages};
 use crate::backend_tests;
 use crate::downloads::{
-    add_files, available_stays, blocking, digests, file_ids, file_states, import_items, item,
-    md5_multihash, send, settled, write,
+    add_files, available_stays, blocking, digests, file_ids, file_states, header, import_items,
+    item, md5_multihash, send, settled, write,
 };
 use crate::fixtures::{DS1, selection, standard_catalogue};
 use crate::helpers::{TestApp, json, spawn_app_with};
@@ -76,15 +76,6 @@ fn unhex(hex: &str) -> Vec<u8> {
         .step_by(2)
         .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).expect("hex"))
         .collect()
-}
-
-fn header<'a>(response: &'a reqwest::Response, name: reqwest::header::HeaderName) -> &'a str {
-    response
-        .headers()
-        .get(&name)
-        .unwrap_or_else(|| panic!("no {name} header"))
-        .to_str()
-        .expect("ascii header")
 }
 
 /// Writes a file at `path` with `bytes`, and its catalogue item (MD5 checksum) in `group`.
@@ -388,4 +379,19 @@ async fn zip_of_more_than_65535_entries(app: TestApp) {
     assert_eq!(read["count"], COUNT);
     assert_eq!(read["bad"], Value::Null, "CRC check");
     assert_eq!(read["unique"], true);
+    // Every file is DOWNLOADED, in the order and in its rows.
+    loop {
+        let order = app.order(&token, id).await;
+        let page = json(send(app.get(&listing, &token)).await).await;
+        if order["availableFilesCount"] == 0 && page["metadata"]["totalElements"] == 0 {
+            assert_eq!(order["waitingForUser"], false);
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "downloads never recorded: {order} {page}"
+        );
+        actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+    }
+    eprintln!("downloads recorded: {:?}", started.elapsed());
 }

@@ -110,7 +110,9 @@ pub(crate) struct CreationPlanned(pub Result<CreationPlan, CreationError>);
 /// Creation's content is stored (internal).
 #[derive(Message)]
 #[rtype(result = "()")]
-pub(crate) struct CreationStored(pub Result<(), String>);
+pub(crate) struct CreationStored(
+    pub Result<(super::progress::Created, crate::domain::order::OrderHeader), String>,
+);
 
 /// One retrieval ended (internal). Results of an older generation are ignored.
 #[derive(Message)]

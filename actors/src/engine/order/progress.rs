@@ -99,38 +99,92 @@ impl OrderActor {
     }
 }
 
+/// Creation's outcome, applied to the aggregate once stored.
+#[derive(Clone)]
+pub(crate) enum Created {
+    Content {
+        tasks: Vec<crate::domain::order::DatasetTask>,
+        suborders: Vec<crate::domain::order::SubOrder>,
+        slots: Vec<FileSlot>,
+        expiration: chrono::DateTime<Utc>,
+        empty_message: String,
+    },
+    Failed {
+        message: String,
+        expiration: chrono::DateTime<Utc>,
+    },
+}
+
+impl Created {
+    fn apply(self, order: &mut crate::domain::order::Order, now: chrono::DateTime<Utc>) {
+        match self {
+            Created::Content {
+                tasks,
+                suborders,
+                slots,
+                expiration,
+                empty_message,
+            } => order.complete_creation(tasks, suborders, slots, expiration, &empty_message, now),
+            Created::Failed {
+                message,
+                expiration,
+            } => order.fail_creation(&message, expiration, now),
+        }
+    }
+}
+
 impl Handler<CreationPlanned> for OrderActor {
     type Result = ();
 
+    /// Stores what creation computed, then applies it: until the content is in the database
+    /// the order reads PENDING, so readers of the database and of the actor agree.
     fn handle(&mut self, msg: CreationPlanned, ctx: &mut Self::Context) {
         let now = Utc::now();
-        let (tasks, suborders, files) = match msg.0 {
+        let (created, files) = match msg.0 {
             Ok(plan) => {
                 let slots: Vec<FileSlot> = plan.files.iter().map(FileSlot::from).collect();
-                self.order.complete_creation(
-                    plan.tasks.clone(),
-                    plan.suborders.clone(),
+                let created = Created::Content {
+                    tasks: plan.tasks,
+                    suborders: plan.suborders,
                     slots,
-                    plan.expiration,
-                    &plan.empty_message,
-                    now,
-                );
-                (plan.tasks, plan.suborders, plan.files)
+                    expiration: plan.expiration,
+                    empty_message: plan.empty_message,
+                };
+                (created, plan.files)
             }
             Err(e) => {
                 tracing::warn!(order_id = self.id(), error = %e, "order creation failed");
-                self.order.fail_creation(&e.message, e.expiration, now);
-                (Vec::new(), Vec::new(), Vec::new())
+                let failed = Created::Failed {
+                    message: e.message,
+                    expiration: e.expiration,
+                };
+                (failed, Vec::new())
             }
         };
+        // The header the database will hold: the order as it will be once creation applies.
+        let mut preview = crate::domain::order::Order::new(
+            self.order.tenant.clone(),
+            self.order.header.clone(),
+            Vec::new(),
+            Vec::new(),
+            Vec::new(),
+        );
+        let (tasks, suborders) = match &created {
+            Created::Content {
+                tasks, suborders, ..
+            } => (tasks.clone(), suborders.clone()),
+            Created::Failed { .. } => (Vec::new(), Vec::new()),
+        };
+        created.clone().apply(&mut preview, now);
         let store = self.deps.store.clone();
         let tenant = self.order.tenant.clone();
-        let header = self.order.header.clone();
+        let header = preview.header.clone();
         let addr = ctx.address();
         actix::spawn(async move {
             let stored = store
                 .store_creation(&tenant, &header, &tasks, &suborders, &files)
                 .await
+                .map(|()| (created, header))
                 .map_err(|e| e.to_string());
             addr.do_send(CreationStored(stored));
         });
@@ -142,15 +196,27 @@ impl Handler<CreationStored> for OrderActor {
 
     fn handle(&mut self, msg: CreationStored, ctx: &mut Self::Context) {
         self.creating = false;
-        if let Err(e) = msg.0 {
-            // The database still says PENDING: a new life of this actor creates it again.
-            tracing::error!(order_id = self.id(), error = %e, "cannot store the created order");
-            ctx.stop();
-            return;
-        }
+        let (created, stored_header) = match msg.0 {
+            Ok(stored) => stored,
+            Err(e) => {
+                // The database still says PENDING: a new life of this actor creates it again.
+                tracing::error!(order_id = self.id(), error = %e, "cannot store the created order");
+                ctx.stop();
+                return;
+            }
+        };
+        created.apply(&mut self.order, Utc::now());
         self.last_persisted = Some(Utc::now());
-        // A delete or pause may have come during creation: write the current header.
-        self.persist_later(ctx);
+        if self.order.header != stored_header {
+            // A pause or delete came while creation was stored: write the header now.
+            let write = self.persist_now(Vec::new());
+            ctx.wait(write.into_actor(self).map(|result, act, ctx| {
+                if let Err(e) = result {
+                    tracing::error!(order_id = act.id(), error = %e, "header not written after creation");
+                    ctx.stop();
+                }
+            }));
+        }
         self.resume_work(ctx);
         self.touch(ctx);
     }
