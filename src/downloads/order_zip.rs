@@ -83,50 +83,64 @@ async fn measure(storage: &dyn Storage, url: &str) -> Result<(u32, u64), String>
     Ok((hasher.value(), hasher.len()))
 }
 
+/// Files checked at once while planning (they are independent; local checks are cheap).
+const CHECKS_AT_ONCE: usize = 32;
+
+/// What the check of one file found.
+struct Checked {
+    file: OrderFile,
+    outcome: Result<(Arc<dyn Storage>, u32, u64), String>,
+    /// A CRC-32 computed now, to record.
+    measured: bool,
+}
+
+/// Finds the file's storage and its CRC-32 and size; a local file is checked to exist before
+/// the first byte, so a missing one goes into NOTICE.txt instead of breaking the archive.
+async fn check(state: &AppState, file: OrderFile, crc: Option<u32>) -> Checked {
+    let Some(storage) = state.storages.resolve(&file.url) else {
+        let outcome = Err("No storage holds this file".to_owned());
+        return Checked {
+            file,
+            outcome,
+            measured: false,
+        };
+    };
+    let size = file.size.and_then(|s| u64::try_from(s).ok());
+    let (known, measured) = match (crc, size) {
+        (Some(c), Some(size)) if storage.kind() != "http" => {
+            let at_end = Some(ByteRange {
+                start: size,
+                end: None,
+            });
+            let opened = storage.open(&file.url, at_end).await;
+            (opened.map(|_| (c, size)).map_err(|e| e.to_string()), false)
+        }
+        (Some(c), Some(size)) => (Ok((c, size)), false),
+        _ => (measure(storage.as_ref(), &file.url).await, true),
+    };
+    let outcome = known.map(|(c, size)| (storage, c, size));
+    Checked {
+        file,
+        outcome,
+        measured,
+    }
+}
+
 impl Plan {
-    async fn add(
-        &mut self,
-        state: &AppState,
-        names: &mut EntryNames,
-        file: OrderFile,
-        crc: Option<u32>,
-        date: DateTime<Utc>,
-    ) {
-        let Some(storage) = state.storages.resolve(&file.url) else {
-            self.failed
-                .push((file.id, file.filename, "No storage holds this file".into()));
-            return;
-        };
-        let known = match (crc, file.size.and_then(|s| u64::try_from(s).ok())) {
-            // Local files are checked to exist before the first byte: a missing one goes
-            // into NOTICE.txt instead of breaking the archive half-way.
-            (Some(c), Some(size)) if storage.kind() != "http" => {
-                match storage
-                    .open(
-                        &file.url,
-                        Some(ByteRange {
-                            start: size,
-                            end: None,
-                        }),
-                    )
-                    .await
-                {
-                    Ok(_) => Ok((c, size)),
-                    Err(e) => Err(e.to_string()),
-                }
-            }
-            (Some(c), Some(size)) => Ok((c, size)),
-            _ => measure(storage.as_ref(), &file.url)
-                .await
-                .inspect(|(c, _)| self.crcs.push((file.id, *c))),
-        };
-        let (crc, size) = match known {
-            Ok(k) => k,
+    /// Adds a checked file under a unique name (a same-name, same-checksum file is skipped
+    /// but still counts as downloaded).
+    fn add(&mut self, names: &mut EntryNames, checked: Checked, date: DateTime<Utc>) {
+        let file = checked.file;
+        let (storage, crc, size) = match checked.outcome {
+            Ok(found) => found,
             Err(reason) => {
                 self.failed.push((file.id, file.filename, reason));
                 return;
             }
         };
+        if checked.measured {
+            self.crcs.push((file.id, crc));
+        }
         let checksum = file.checksum.as_ref().map(|c| c.value.as_str());
         if let Some(name) = names.add(&file.filename, checksum) {
             self.entries.push(ZipEntry {
@@ -190,8 +204,12 @@ async fn plan(
         crcs: Vec::new(),
     };
     let mut names = EntryNames::new();
-    for (file, crc) in files {
-        plan.add(state, &mut names, file, crc, date).await;
+    // Checked concurrently, named in order: the archive's layout stays deterministic.
+    let mut checked = futures::stream::iter(files)
+        .map(|(file, crc)| check(state, file, crc))
+        .buffered(CHECKS_AT_ONCE);
+    while let Some(c) = checked.next().await {
+        plan.add(&mut names, c, date);
     }
     if plan.downloaded.is_empty() && plan.failed.is_empty() {
         return Err(ApiError::NoContent);
