@@ -11,12 +11,15 @@ use read::{get_order, my_orders};
 use search::{export_csv, search_orders};
 
 use crate::auth::Caller;
-use crate::http::{ApiError, EntityModel};
+use crate::http::{ApiError, EntityModel, PagedModel, Paging};
 use crate::orders::dto::{OrderDto, order_links};
 use crate::state::AppState;
+use actix_web::HttpResponse;
 use actix_web::web;
+use regards_order_actors::domain::order::OrderStatus;
 use regards_order_actors::domain::order::{DatasetTask, OrderHeader};
 use regards_order_actors::engine::EngineError;
+use regards_order_actors::ports::{OrderFilter, OrderSort, PageRequest};
 
 /// Registers the resource (paths with fixed segments before the `{id}` ones).
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -47,6 +50,38 @@ pub(crate) fn order_model(
         content: OrderDto::new(header, tasks),
         links: order_links(&state.public_url, header, tasks, effectively_paused, caller),
     }
+}
+
+/// Reads a page of orders matching `filter` and answers it as `PagedModel<EntityModel<OrderDto>>`
+/// with links to `path`.
+pub(crate) async fn orders_page(
+    state: &AppState,
+    caller: &Caller,
+    filter: &OrderFilter,
+    paging: &Paging,
+    sort: Vec<(OrderSort, bool)>,
+    path: &str,
+) -> Result<HttpResponse, ApiError> {
+    let request = PageRequest {
+        page: paging.page,
+        size: paging.size,
+        sort,
+    };
+    let page = state
+        .store
+        .search_orders(&caller.tenant, filter, &request)
+        .await?;
+    let content = page
+        .orders
+        .iter()
+        .map(|o| {
+            // Listed orders are read from the database: a PAUSED one there has no run left.
+            let paused = o.header.status == OrderStatus::Paused;
+            order_model(state, caller, &o.header, &o.tasks, paused)
+        })
+        .collect();
+    let url = format!("{}{path}", state.public_url);
+    Ok(HttpResponse::Ok().json(PagedModel::new(content, page.total, paging, &url)))
 }
 
 impl From<EngineError> for ApiError {

@@ -2,12 +2,12 @@
 
 use super::order_model;
 use crate::auth::{Caller, Role};
-use crate::http::{ApiError, PagedModel, Paging};
+use crate::http::{ApiError, Paging};
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use regards_order_actors::domain::order::OrderStatus;
 use regards_order_actors::engine::order::GetOrder;
-use regards_order_actors::ports::{OrderFilter, OrderSort, PageRequest, StatusFilter};
+use regards_order_actors::ports::{OrderFilter, OrderSort, StatusFilter};
 
 /// The order as its actor sees it when active, else as stored (404 when unknown, 403 when the
 /// caller is neither its owner nor a super-admin; both without body, as the original).
@@ -64,23 +64,6 @@ pub(crate) async fn my_orders(
         statuses: Some(StatusFilter::Exclude(vec![OrderStatus::Deleted])),
         ..OrderFilter::default()
     };
-    let request = PageRequest {
-        page: paging.page,
-        size: paging.size,
-        sort: vec![(OrderSort::CreationDate, true)],
-    };
-    let page = state
-        .store
-        .search_orders(&caller.tenant, &filter, &request)
-        .await?;
-    let content = page
-        .orders
-        .iter()
-        .map(|o| {
-            let paused = o.header.status == OrderStatus::Paused;
-            order_model(&state, &caller, &o.header, &o.tasks, paused)
-        })
-        .collect();
-    let url = format!("{}/user/orders", state.public_url);
-    Ok(HttpResponse::Ok().json(PagedModel::new(content, page.total, &paging, &url)))
+    let sort = vec![(OrderSort::CreationDate, true)];
+    super::orders_page(&state, &caller, &filter, &paging, sort, "/user/orders").await
 }

@@ -1,15 +1,13 @@
 //! A11 admin search and A12 CSV export (EXPLOIT).
 
-use super::order_model;
 use crate::auth::{Caller, Role};
-use crate::http::{ApiError, PagedModel, Paging};
+use crate::http::{ApiError, Paging};
 use crate::orders::csv;
 use crate::orders::search::SearchRequestParameters;
 use crate::state::AppState;
 use actix_web::http::header::{ACCEPT, CONTENT_DISPOSITION};
 use actix_web::{HttpRequest, HttpResponse, post, web};
-use regards_order_actors::domain::order::OrderStatus;
-use regards_order_actors::ports::{OrderSort, PageRequest};
+use regards_order_actors::ports::OrderSort;
 
 /// Every order of the tenant matching the filters (DELETED included), 10 per page by
 /// default, newest first.
@@ -36,25 +34,7 @@ pub(crate) async fn search_orders(
     if sort.is_empty() {
         sort.push((OrderSort::CreationDate, true));
     }
-    let request = PageRequest {
-        page: paging.page,
-        size: paging.size,
-        sort,
-    };
-    let page = state
-        .store
-        .search_orders(&caller.tenant, &filter, &request)
-        .await?;
-    let content = page
-        .orders
-        .iter()
-        .map(|o| {
-            let paused = o.header.status == OrderStatus::Paused;
-            order_model(&state, &caller, &o.header, &o.tasks, paused)
-        })
-        .collect();
-    let url = format!("{}/orders/search", state.public_url);
-    Ok(HttpResponse::Ok().json(PagedModel::new(content, page.total, &paging, &url)))
+    super::orders_page(&state, &caller, &filter, &paging, sort, "/orders/search").await
 }
 
 /// True when the client accepts `text/csv` (no Accept header accepts everything).
