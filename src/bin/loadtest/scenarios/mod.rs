@@ -1,0 +1,36 @@
+//! One module per scenario, run in the order of [`NAMES`].
+
+use crate::env::Ctx;
+use crate::report::Row;
+use anyhow::{Result, bail};
+
+mod creation;
+mod lifecycle;
+mod metalink;
+mod nearline;
+mod scale;
+pub mod status_reads;
+mod zip;
+
+pub const NAMES: &[&str] = &[
+    "creation",
+    "status-reads",
+    "lifecycle-writes",
+    "zip",
+    "metalink",
+    "nearline",
+    "scale",
+];
+
+pub async fn run(name: &str, ctx: &Ctx) -> Result<Vec<Row>> {
+    match name {
+        "creation" => creation::run(ctx).await,
+        "status-reads" => status_reads::run(ctx).await,
+        "lifecycle-writes" => lifecycle::run(ctx).await,
+        "zip" => zip::run(ctx).await,
+        "metalink" => metalink::run(ctx).await,
+        "nearline" => nearline::run(ctx).await,
+        "scale" => scale::run(ctx).await,
+        other => bail!("unknown scenario {other}"),
+    }
+}

@@ -1,0 +1,75 @@
+//! scale: resident memory per active order (of 10 files), and the time to `/ready` of a
+//! restart that recovers them all.
+
+use crate::env::{Ctx, create_orders, wait_running, with_env};
+use crate::report::Row;
+use crate::scenarios::status_reads::FOREVER_MS;
+use crate::service::{Config, StorageConfig};
+use anyhow::Result;
+use std::time::Duration;
+
+const FILES: usize = 10;
+
+pub async fn run(ctx: &Ctx) -> Result<Vec<Row>> {
+    let count = ctx.pick(1_000, 10_000);
+    with_env(
+        ctx,
+        |dir| {
+            Config::new(vec![StorageConfig::nearline(
+                "tape",
+                dir.join("tape"),
+                FOREVER_MS,
+                4,
+            )])
+        },
+        async |env| {
+            let empty = env.service()?.memory()?;
+            let root = env.dir.join("tape");
+            let orders = create_orders(&env.api, &root, count, FILES, 16).await?;
+            wait_running(&env.api, &orders, Duration::from_secs(1200)).await?;
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            let loaded = env.service()?.memory()?;
+            // A fresh process holding only the recovered orders: no trace of the creations.
+            let recovery = env.restart().await?;
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            let recovered = env.service()?.memory()?;
+            let listening = env.service()?.started_in;
+            wait_running(&env.api, &orders, Duration::from_secs(60)).await?;
+            let per_order = recovered.rss.saturating_sub(empty.rss) as f64 / count as f64;
+            let per_order_live = loaded.rss.saturating_sub(empty.rss) as f64 / count as f64;
+            let limit = 2048.0 + 100.0 * FILES as f64;
+            let kib = |b: u64| b as f64 / 1024.0;
+            Ok(vec![
+                Row::below(
+                    "scale",
+                    "RSS per active order of 10 files",
+                    per_order,
+                    "B",
+                    limit,
+                )
+                .note(format!(
+                    "{count} RUNNING orders of {FILES} files; VmRSS {:.0} KiB empty, {:.0} KiB \
+                     after recovering them ({:.0} B/order), {:.0} KiB before the restart, \
+                     creation garbage included ({per_order_live:.0} B/order); target 2 KB/order \
+                     + 100 B/file",
+                    kib(empty.rss),
+                    kib(recovered.rss),
+                    per_order,
+                    kib(loaded.rss)
+                )),
+                Row::below(
+                    "scale",
+                    "restart to /ready (recovery)",
+                    recovery.as_secs_f64(),
+                    "s",
+                    10.0,
+                )
+                .note(format!(
+                    "{count} orders re-activated before listening; spawn to `listening on` {:.2} s",
+                    listening.as_secs_f64()
+                )),
+            ])
+        },
+    )
+    .await
+}
