@@ -26,6 +26,18 @@ pub const NO_FEATURE: &str = "It seems that the queried features do not exist an
 /// Message of an order whose filters excluded every file.
 pub const NO_FILE_MATCH: &str = "No file match filters.";
 
+/// Why a plan could not be made: the database (try again later) or the basket itself.
+enum PlanError {
+    Busy(String),
+    Invalid(String),
+}
+
+impl From<regards_order_actors::ports::StoreError> for PlanError {
+    fn from(e: regards_order_actors::ports::StoreError) -> Self {
+        PlanError::Busy(e.to_string())
+    }
+}
+
 /// Builds orders from the service's catalogue.
 pub struct CatalogOrderBuilder {
     store: Arc<dyn Store>,
@@ -55,14 +67,14 @@ impl CatalogOrderBuilder {
 
     /// Streams the objects of the selection's dataset matched by any of its item requests and
     /// splits their retained files.
-    async fn resolve(&self, tenant: &Tenant, s: &DatasetSelection) -> Result<Resolved, String> {
+    async fn resolve(&self, tenant: &Tenant, s: &DatasetSelection) -> Result<Resolved, PlanError> {
         let compiled = s
             .items
             .iter()
             .map(|i| CompiledSelection::compile(&i.request))
             .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| e.to_string())?;
-        let filter = FileFilter::new(s.file_filter.as_ref())?;
+            .map_err(|e| PlanError::Invalid(e.to_string()))?;
+        let filter = FileFilter::new(s.file_filter.as_ref()).map_err(PlanError::Invalid)?;
         let scope = ObjectScope {
             dataset_urn: Some(s.dataset_urn.clone()),
             ..ObjectScope::default()
@@ -71,7 +83,7 @@ impl CatalogOrderBuilder {
         let mut objects = 0;
         let mut batch: Vec<ObjectRow> = Vec::with_capacity(OBJECTS_PER_READ);
         let mut rows = self.store.scan_objects(tenant, &scope);
-        while let Some(row) = rows.try_next().await.map_err(|e| e.to_string())? {
+        while let Some(row) = rows.try_next().await? {
             if compiled.iter().any(|c| c.matches(&row)) {
                 objects += 1;
                 batch.push(row);
@@ -109,16 +121,12 @@ impl CatalogOrderBuilder {
         batch: &mut Vec<ObjectRow>,
         filter: &FileFilter,
         splitter: &mut Splitter,
-    ) -> Result<(), String> {
+    ) -> Result<(), PlanError> {
         if batch.is_empty() {
             return Ok(());
         }
         let urns: Vec<String> = batch.iter().map(|o| o.urn.clone()).collect();
-        let files = self
-            .store
-            .files_of_objects(tenant, &urns)
-            .await
-            .map_err(|e| e.to_string())?;
+        let files = self.store.files_of_objects(tenant, &urns).await?;
         let mut files = files.into_iter().peekable();
         for object in batch.drain(..) {
             let mut kept = Vec::new();
@@ -133,7 +141,7 @@ impl CatalogOrderBuilder {
     }
 
     /// Gives ids to tasks, sub-orders and files, from blocks reserved in three queries.
-    async fn number(&self, resolved: Vec<Resolved>) -> Result<NumberedPlan, String> {
+    async fn number(&self, resolved: Vec<Resolved>) -> Result<NumberedPlan, PlanError> {
         let count = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
         let suborders: usize = resolved.iter().map(|r| r.buckets.len()).sum();
         let files: usize = resolved
@@ -148,7 +156,7 @@ impl CatalogOrderBuilder {
             self.store
                 .reserve_ids(kind, n)
                 .await
-                .map_err(|e| e.to_string())
+                .map_err(PlanError::from)
         };
         let mut task_id = reserve(IdKind::DatasetTask, count(resolved.len())).await?;
         let mut suborder_id = reserve(IdKind::SubOrder, count(suborders)).await?;
@@ -237,23 +245,37 @@ impl OrderBuilder for CatalogOrderBuilder {
         let fail = |message: String| CreationError {
             message,
             expiration: now + duration,
+            transient: false,
+        };
+        let busy = |e: regards_order_actors::ports::StoreError| CreationError {
+            message: e.to_string(),
+            expiration: now + duration,
+            transient: true,
+        };
+        let classify = |e: PlanError| match e {
+            PlanError::Busy(message) => CreationError {
+                message,
+                expiration: now + duration,
+                transient: true,
+            },
+            PlanError::Invalid(message) => fail(message),
         };
         let basket_owner = format!("ORDER_{}", header.id);
         let basket = self
             .store
             .load_basket(tenant, &basket_owner)
             .await
-            .map_err(|e| fail(e.to_string()))?;
+            .map_err(busy)?;
         let mut resolved = Vec::new();
         let mut any_object = false;
         for selection in basket.iter().flat_map(|b| &b.selections) {
-            let r = self.resolve(tenant, selection).await.map_err(fail)?;
+            let r = self.resolve(tenant, selection).await.map_err(&classify)?;
             any_object |= r.objects > 0;
             if !r.buckets.is_empty() {
                 resolved.push(r);
             }
         }
-        let plan = self.number(resolved).await.map_err(fail)?;
+        let plan = self.number(resolved).await.map_err(&classify)?;
         Ok(CreationPlan {
             expiration: expiration_date(
                 now,

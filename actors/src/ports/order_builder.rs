@@ -24,6 +24,9 @@ pub struct CreationError {
     pub message: String,
     /// When the order expires anyway (now + sub-order duration).
     pub expiration: DateTime<Utc>,
+    /// The database failed, not the order (busy, unreachable): creation is tried again later
+    /// instead of failing the order.
+    pub transient: bool,
 }
 
 /// Computes the content of new orders.

@@ -9,6 +9,9 @@ use actix::prelude::*;
 use chrono::Utc;
 use std::time::Duration;
 
+/// Pause before a creation the database could not serve is tried again.
+const CREATION_RETRY_AFTER: Duration = Duration::from_secs(2);
+
 /// Pause before a sub-order whose run ended with files still pending is tried again.
 const RETRY_RUN_AFTER: Duration = Duration::from_secs(5);
 
@@ -27,7 +30,7 @@ impl OrderActor {
         }
     }
 
-    fn start_creation(&mut self, ctx: &mut Context<Self>) {
+    pub(super) fn start_creation(&mut self, ctx: &mut Context<Self>) {
         if self.creating {
             return;
         }
@@ -151,6 +154,13 @@ impl Handler<CreationPlanned> for OrderActor {
                     empty_message: plan.empty_message,
                 };
                 (created, plan.files)
+            }
+            Err(e) if e.transient => {
+                // The database, not the order, failed: creation runs again a little later.
+                tracing::warn!(order_id = self.id(), error = %e, "order creation postponed");
+                self.creating = false;
+                ctx.run_later(CREATION_RETRY_AFTER, |act, ctx| act.start_creation(ctx));
+                return;
             }
             Err(e) => {
                 tracing::warn!(order_id = self.id(), error = %e, "order creation failed");

@@ -412,3 +412,45 @@ fn files_are_found_by_id_and_by_sub_order() {
     assert_eq!(o.files_of(200).len(), 1);
     assert!(o.suborders()[0].has_pending());
 }
+
+#[test]
+fn files_are_found_when_ids_do_not_follow_sub_orders() {
+    let mut o = Order::new(
+        Tenant::parse("t").unwrap_or_else(|_| panic!("tenant")),
+        header(OrderStatus::Running),
+        vec![task(3)],
+        vec![
+            SubOrder {
+                id: 100,
+                dataset_task_id: 10,
+                external: false,
+            },
+            SubOrder {
+                id: 200,
+                dataset_task_id: 10,
+                external: false,
+            },
+        ],
+        vec![
+            slot(5, 100, 1, FileState::Pending),
+            slot(6, 100, 1, FileState::Pending),
+            slot(1, 200, 1, FileState::Pending),
+        ],
+    );
+    o.header.expiration_date = Some(t0());
+    assert_eq!(
+        o.set_file_state(1, FileState::Available, t0()),
+        Some(FileState::Pending)
+    );
+    assert!(
+        o.header.waiting_for_user,
+        "sub-order 200 waits for the user"
+    );
+    assert_eq!(
+        o.set_file_state(6, FileState::Error, t0()),
+        Some(FileState::Pending)
+    );
+    assert_eq!(o.file(5).map(|f| f.state), Some(FileState::Pending));
+    o.set_file_state(1, FileState::Downloaded, t0());
+    assert!(!o.header.waiting_for_user);
+}
