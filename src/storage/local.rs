@@ -17,7 +17,7 @@ use tokio_util::io::ReaderStream;
 
 /// Size of the chunks a file is streamed in: large enough for disk throughput, small enough
 /// to keep many concurrent downloads cheap.
-const CHUNK: usize = 64 * 1024;
+const CHUNK: usize = 256 * 1024;
 
 /// A storage of the files under a local directory.
 pub struct LocalStorage {
