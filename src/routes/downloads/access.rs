@@ -16,18 +16,15 @@ pub async fn readable_order(
     caller: &Caller,
     order_id: i64,
 ) -> Result<ListedOrder, ApiError> {
-    let read = || async {
-        state
-            .store
-            .order_header(&caller.tenant, order_id)
-            .await?
-            .ok_or(ApiError::NotFound(None))
-    };
-    let order = read().await?;
+    // Synchronised first, so the order is read once (a sync for a caller refused below
+    // only writes what would be written within the flush delay anyway).
+    sync_order(state, &caller.tenant, order_id).await;
+    let order = state
+        .store
+        .order_header(&caller.tenant, order_id)
+        .await?
+        .ok_or(ApiError::NotFound(None))?;
     check_owner(caller, &order.header.owner)?;
-    if sync_order(state, &caller.tenant, order_id).await {
-        return read().await;
-    }
     Ok(order)
 }
 

@@ -48,7 +48,10 @@ impl Handler<Status> for RegistryActor {
         MessageResult(RegistryStatus {
             active: self.map.len(),
             loading: self.loading.len(),
-            total_restarts: self.total_restarts,
+            total_restarts: self
+                .deps
+                .restarts
+                .load(std::sync::atomic::Ordering::Relaxed),
             arbiters: self.arbiters.len(),
             entries: self.map.iter().map(|e| e.value().clone()).collect(),
         })

@@ -43,7 +43,6 @@ pub struct RegistryActor {
     next_arbiter: usize,
     loading: HashMap<(Tenant, i64), Waiters>,
     restarts: HashMap<(Tenant, i64), u32>,
-    total_restarts: u64,
 }
 
 impl RegistryActor {
@@ -56,7 +55,6 @@ impl RegistryActor {
             next_arbiter: 0,
             loading: HashMap::new(),
             restarts: HashMap::new(),
-            total_restarts: 0,
         }
     }
 
@@ -86,7 +84,6 @@ impl RegistryActor {
     fn note_death(&mut self, key: &(Tenant, i64)) {
         if self.map.remove(key).is_some() {
             *self.restarts.entry(key.clone()).or_insert(0) += 1;
-            self.total_restarts += 1;
             self.deps
                 .restarts
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
