@@ -7,7 +7,9 @@ use super::{InFlight, bounds};
 use crate::config::StorageSettings;
 use async_trait::async_trait;
 use futures::StreamExt;
-use regards_order_actors::ports::storage::{ByteRange, FileContent, Storage, StorageError};
+use regards_order_actors::ports::storage::{
+    Admission, ByteRange, FileContent, Storage, StorageError,
+};
 use std::io::SeekFrom;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -68,6 +70,12 @@ impl LocalStorage {
         }
     }
 
+    /// Files a nearline storage remembers.
+    #[cfg(test)]
+    pub(crate) fn known_files(&self) -> usize {
+        self.restorer.as_ref().map_or(0, Restorer::known_files)
+    }
+
     /// The normalised root directory.
     pub fn root(&self) -> &Path {
         self.root.path()
@@ -97,6 +105,13 @@ impl Storage for LocalStorage {
         match &self.restorer {
             Some(restorer) => restorer.make_available(location, keep).await,
             None => self.root.regular_file(location).await.map(drop),
+        }
+    }
+
+    async fn admit(&self) -> Admission {
+        match &self.restorer {
+            Some(restorer) => restorer.admit().await,
+            None => Admission::immediate(),
         }
     }
 

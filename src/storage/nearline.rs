@@ -4,7 +4,7 @@
 use super::path::LocalRoot;
 use futures::FutureExt;
 use futures::future::{BoxFuture, Shared};
-use regards_order_actors::ports::storage::StorageError;
+use regards_order_actors::ports::storage::{Admission, StorageError};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -24,13 +24,25 @@ enum Entry {
 }
 
 /// Known files by their normalised path.
-type Files = Arc<Mutex<HashMap<PathBuf, Entry>>>;
+#[derive(Default)]
+struct Known {
+    files: HashMap<PathBuf, Entry>,
+    /// Size at which expired restores are next forgotten: twice the size left by the last
+    /// pruning, so that pruning costs O(1) per restore however many are queued.
+    prune_at: usize,
+}
+
+type Files = Arc<Mutex<Known>>;
+
+/// Calls admitted per drive: one restoring, one ready to take the drive the moment it frees.
+const ADMITTED_PER_DRIVE: usize = 2;
 
 /// Schedules the restores of one nearline storage.
 pub(crate) struct Restorer {
     root: LocalRoot,
     delay: Duration,
     drives: Arc<Semaphore>,
+    admissions: Arc<Semaphore>,
     files: Files,
 }
 
@@ -42,7 +54,17 @@ impl Restorer {
             root,
             delay,
             drives: Arc::new(Semaphore::new(drives)),
+            admissions: Arc::new(Semaphore::new(drives.saturating_mul(ADMITTED_PER_DRIVE))),
             files: Arc::default(),
+        }
+    }
+
+    /// Waits for a place among the calls the drives can serve without queueing.
+    pub(crate) async fn admit(&self) -> Admission {
+        match Arc::clone(&self.admissions).acquire_owned().await {
+            Ok(permit) => Admission::held(permit),
+            // Never closed; were it, queueing inside the storage would still be correct.
+            Err(_) => Admission::immediate(),
         }
     }
 
@@ -64,9 +86,9 @@ impl Restorer {
     /// `None` when the file is still restored (its availability is extended to `keep`),
     /// otherwise the restore to wait for, started if none is under way.
     fn restore_of(&self, path: &PathBuf, location: &str, keep: Duration) -> Option<Restore> {
-        let mut files = lock(&self.files);
+        let mut known = lock(&self.files);
         let now = Instant::now();
-        match files.get_mut(path) {
+        match known.files.get_mut(path) {
             Some(Entry::Restored(until)) if *until > now => {
                 *until = (*until).max(now + keep);
                 return None;
@@ -74,10 +96,17 @@ impl Restorer {
             Some(Entry::Restoring(restore)) => return Some(restore.clone()),
             _ => {}
         }
-        // Forget expired restores here, so the map only holds files that matter.
-        files.retain(|_, entry| !matches!(entry, Entry::Restored(until) if *until <= now));
+        if known.files.len() >= known.prune_at {
+            // Forget expired restores now and then, so the map only holds files that matter.
+            known
+                .files
+                .retain(|_, entry| !matches!(entry, Entry::Restored(until) if *until <= now));
+            known.prune_at = known.files.len().saturating_mul(2).max(1024);
+        }
         let restore = self.start(path.clone(), location.to_owned(), keep);
-        files.insert(path.clone(), Entry::Restoring(restore.clone()));
+        known
+            .files
+            .insert(path.clone(), Entry::Restoring(restore.clone()));
         Some(restore)
     }
 
@@ -107,9 +136,17 @@ impl Restorer {
     /// Keeps a restored file available for at least `keep` from now, for a request that
     /// waited on a restore started with a shorter `keep`.
     fn extend(&self, path: &PathBuf, keep: Duration) {
-        if let Some(Entry::Restored(until)) = lock(&self.files).get_mut(path) {
+        if let Some(Entry::Restored(until)) = lock(&self.files).files.get_mut(path) {
             *until = (*until).max(Instant::now() + keep);
         }
+    }
+}
+
+#[cfg(test)]
+impl Restorer {
+    /// Files the storage remembers (restoring or restored).
+    pub(crate) fn known_files(&self) -> usize {
+        lock(&self.files).files.len()
     }
 }
 
@@ -131,10 +168,12 @@ impl RestoreJob {
         keep: Duration,
     ) -> Result<(), StorageError> {
         let result = self.restore(&location).await;
-        let mut files = lock(&self.files);
+        let mut known = lock(&self.files);
         match result {
-            Ok(()) => files.insert(path, Entry::Restored(Instant::now() + keep)),
-            Err(_) => files.remove(&path),
+            Ok(()) => known
+                .files
+                .insert(path, Entry::Restored(Instant::now() + keep)),
+            Err(_) => known.files.remove(&path),
         };
         result
     }
@@ -241,6 +280,40 @@ mod tests {
         let start = Instant::now();
         tape.make_available(&files[0], KEEP).await.unwrap();
         assert_eq!(start.elapsed(), Duration::from_millis(1000));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn two_calls_per_drive_are_admitted_and_the_next_waits() {
+        let (_dir, tape, _) = tape(0, 2);
+        let mut held = Vec::new();
+        for _ in 0..4 {
+            held.push(tape.admit().await);
+        }
+        let mut fifth = tape.admit();
+        assert!(futures::poll!(&mut fifth).is_pending());
+        held.pop();
+        assert!(futures::poll!(&mut fifth).is_ready());
+        // Online storages never make anyone wait.
+        let online = LocalStorage::online("disk", _dir.path().to_str().unwrap()).unwrap();
+        assert!(futures::poll!(online.admit()).is_ready());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn expired_restores_are_forgotten_while_new_ones_start() {
+        let (_dir, tape, files) = tape(5000, 64);
+        let keep = Duration::from_millis(10);
+        let all = files[..3000].iter().map(|f| tape.make_available(f, keep));
+        for result in futures::future::join_all(all).await {
+            result.unwrap();
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        // Every restore above has expired: starting new ones prunes them.
+        let others = files[3000..].iter().map(|f| tape.make_available(f, KEEP));
+        for result in futures::future::join_all(others).await {
+            result.unwrap();
+        }
+        // Without pruning the storage would remember all 5 000.
+        assert!(tape.known_files() <= 2000, "{}", tape.known_files());
     }
 
     #[tokio::test(start_paused = true)]

@@ -16,7 +16,7 @@ pub use order_store::{
     OrderChange, OrderFilter, OrderPage, OrderRef, OrderSort, OrderStore, PageRequest,
     StatusFilter, StoredOrder,
 };
-pub use storage::{ByteRange, FileContent, Storage, StorageError, StorageResolver};
+pub use storage::{Admission, ByteRange, FileContent, Storage, StorageError, StorageResolver};
 pub use store_error::{StoreError, StoreResult};
 
 use async_trait::async_trait;

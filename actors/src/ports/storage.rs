@@ -37,6 +37,29 @@ pub struct FileContent {
     pub stream: BoxStream<'static, std::io::Result<Bytes>>,
 }
 
+/// A place among the `make_available` calls a storage takes at once, held until dropped.
+/// Callers with many files ask for one before each call, so that a storage with a few tape
+/// drives and thousands of waiting orders holds one waiting caller per order, not a queued
+/// request per file.
+pub struct Admission {
+    /// Held only to be released when the admission is dropped.
+    _permit: Option<tokio::sync::OwnedSemaphorePermit>,
+}
+
+impl Admission {
+    /// No limit: the storage takes every call at once.
+    pub fn immediate() -> Self {
+        Self { _permit: None }
+    }
+
+    /// One of the places counted by a semaphore.
+    pub fn held(permit: tokio::sync::OwnedSemaphorePermit) -> Self {
+        Self {
+            _permit: Some(permit),
+        }
+    }
+}
+
 /// A place files live: local disk (online or nearline), an http server, later S3.
 #[async_trait]
 pub trait Storage: Send + Sync {
@@ -53,6 +76,12 @@ pub trait Storage: Send + Sync {
     /// for online storages, after a restore (bounded by the storage's drives) for nearline
     /// ones. Idempotent: a file already available is answered at once.
     async fn make_available(&self, location: &str, keep: Duration) -> Result<(), StorageError>;
+
+    /// Waits for a place to call `make_available` without queueing inside the storage.
+    /// Online storages admit at once.
+    async fn admit(&self) -> Admission {
+        Admission::immediate()
+    }
 
     /// Opens the file, from `range.start` when a range is given.
     async fn open(

@@ -4,6 +4,7 @@
 use super::OrderActor;
 use super::messages::{FileRetrieved, RunEnded};
 use crate::domain::order::FileState;
+use crate::ports::Admission;
 use actix::prelude::*;
 use futures::StreamExt;
 use std::collections::HashSet;
@@ -76,25 +77,47 @@ impl OrderActor {
         let keep = Duration::from_secs(u64::from(self.keep_hours()) * 3600);
         let concurrency = self.deps.config.retrievals_per_suborder.max(1);
         actix::spawn(async move {
-            let files = match store.suborder_files(&tenant, order_id, suborder_id).await {
-                Ok(files) => files,
+            // Only what the run needs, so that a run waiting on a tape costs little memory.
+            let files: Vec<(i64, String)> = match store
+                .suborder_files(&tenant, order_id, suborder_id)
+                .await
+            {
+                Ok(files) => files
+                    .into_iter()
+                    .filter(|f| pending.contains(&f.id))
+                    .map(|f| (f.id, f.url))
+                    .collect(),
                 Err(e) => {
                     tracing::error!(order_id, suborder_id, error = %e, "cannot read sub-order files");
                     Vec::new()
                 }
             };
+            drop(pending);
             let mut crcs: Vec<(i64, u32)> = Vec::new();
-            let work = futures::stream::iter(files.into_iter().filter(|f| pending.contains(&f.id)))
-                .map(|file| {
-                    let storages = storages.clone();
+            let work = futures::stream::iter(files)
+                // One file at a time waits for its storage to admit it: a run queued on a
+                // busy tape holds one waiting future, not one per file.
+                .then(|(file_id, url)| {
+                    let storage = storages.resolve(&url);
+                    async move {
+                        let admission = match &storage {
+                            Some(storage) => storage.admit().await,
+                            None => Admission::immediate(),
+                        };
+                        (file_id, url, storage, admission)
+                    }
+                })
+                .map(|(file_id, url, storage, admission)| {
                     let gauges = gauges.clone();
                     async move {
                         let _guard = InFlight::new(gauges);
-                        let Some(storage) = storages.resolve(&file.url) else {
-                            return (file.id, Err(format!("No storage holds {}", file.url)), None);
+                        let Some(storage) = storage else {
+                            return (file_id, Err(format!("No storage holds {url}")), None);
                         };
-                        if let Err(e) = storage.make_available(&file.url, keep).await {
-                            return (file.id, Err(e.to_string()), None);
+                        let made = storage.make_available(&url, keep).await;
+                        drop(admission);
+                        if let Err(e) = made {
+                            return (file_id, Err(e.to_string()), None);
                         }
                         // Local files are read once here for their CRC-32, so that a zip's
                         // layout is known before its first byte; http references are not
@@ -102,9 +125,9 @@ impl OrderActor {
                         let crc = if storage.kind() == "http" {
                             None
                         } else {
-                            crc32_of(storage.as_ref(), &file.url).await
+                            crc32_of(storage.as_ref(), &url).await
                         };
-                        (file.id, Ok(()), crc)
+                        (file_id, Ok(()), crc)
                     }
                 })
                 .buffer_unordered(concurrency)
