@@ -82,6 +82,25 @@ impl CompiledSelection {
     }
 }
 
+/// The narrowest scan of `dataset_urn` holding every object one of `selections` can match:
+/// the ids they list when each lists some (an order of ten picked items reads ten rows, not
+/// the whole dataset), otherwise the whole dataset.
+pub fn union_scope(dataset_urn: &str, selections: &[CompiledSelection]) -> ObjectScope {
+    let listed: Option<Vec<&HashSet<String>>> =
+        selections.iter().map(|s| s.include.as_ref()).collect();
+    let urns = listed.map(|sets| {
+        let mut ids: Vec<String> = sets.into_iter().flatten().cloned().collect();
+        ids.sort();
+        ids.dedup();
+        ids
+    });
+    ObjectScope {
+        dataset_urn: Some(dataset_urn.to_owned()),
+        urns,
+        provider_ids: None,
+    }
+}
+
 /// Counts, per dataset, the objects of `scope` matched by at least one of `selections`
 /// (the union: an object selected twice counts once). Datasets with no match are absent.
 pub async fn summarize(
@@ -101,4 +120,41 @@ pub async fn summarize(
         }
     }
     Ok(per_dataset)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn compiled(json: serde_json::Value) -> CompiledSelection {
+        let request: BasketSelectionRequest = serde_json::from_value(json).unwrap();
+        CompiledSelection::compile(&request).unwrap()
+    }
+
+    #[test]
+    fn requests_listing_ids_scan_only_those_ids() {
+        let picked = [
+            compiled(serde_json::json!({"entityIdsToInclude": ["URN:B", "URN:A"]})),
+            compiled(
+                serde_json::json!({"entityIdsToInclude": ["URN:C", "URN:A"], "searchParameters": {"q": ["x:1"]}}),
+            ),
+        ];
+        let scope = union_scope("URN:DS", &picked);
+        assert_eq!(scope.dataset_urn.as_deref(), Some("URN:DS"));
+        assert_eq!(scope.urns.unwrap(), ["URN:A", "URN:B", "URN:C"]);
+    }
+
+    #[test]
+    fn one_request_without_ids_scans_the_whole_dataset() {
+        let mixed = [
+            compiled(serde_json::json!({"entityIdsToInclude": ["URN:A"]})),
+            compiled(serde_json::json!({"searchParameters": {"q": ["x:1"]}})),
+        ];
+        let scope = union_scope("URN:DS", &mixed);
+        assert_eq!(scope.urns, None);
+        assert_eq!(scope.dataset_urn.as_deref(), Some("URN:DS"));
+        // An empty include list selects everything, like no list at all.
+        let empty = [compiled(serde_json::json!({"entityIdsToInclude": []}))];
+        assert_eq!(union_scope("URN:DS", &empty).urns, None);
+    }
 }

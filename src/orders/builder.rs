@@ -1,7 +1,7 @@
 //! Order creation: the archived basket `ORDER_<id>` becomes dataset tasks, sub-orders and
 //! files, by streaming the catalogue (files read in batches, ids reserved in blocks).
 
-use crate::catalog::selection::CompiledSelection;
+use crate::catalog::selection::{CompiledSelection, union_scope};
 use crate::config::OrderSettings;
 use crate::orders::file_filter::FileFilter;
 use crate::orders::settings::{self, EffectiveSettings};
@@ -14,7 +14,7 @@ use regards_order_actors::domain::order::{
 };
 use regards_order_actors::domain::{DatasetSelection, Tenant};
 use regards_order_actors::ports::{
-    CreationError, CreationPlan, IdKind, ObjectRow, ObjectScope, OrderBuilder, Store,
+    CreationError, CreationPlan, IdKind, ObjectRow, OrderBuilder, Store,
 };
 use std::sync::Arc;
 
@@ -75,10 +75,7 @@ impl CatalogOrderBuilder {
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| PlanError::Invalid(e.to_string()))?;
         let filter = FileFilter::new(s.file_filter.as_ref()).map_err(PlanError::Invalid)?;
-        let scope = ObjectScope {
-            dataset_urn: Some(s.dataset_urn.clone()),
-            ..ObjectScope::default()
-        };
+        let scope = union_scope(&s.dataset_urn, &compiled);
         let mut splitter = Splitter::new(self.limits());
         let mut objects = 0;
         let mut batch: Vec<ObjectRow> = Vec::with_capacity(OBJECTS_PER_READ);
