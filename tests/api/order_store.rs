@@ -862,10 +862,11 @@ async fn files_page_filters_pages_and_sorts(app: TestApp) {
 async fn order_files_streams_every_file_by_id(app: TestApp) {
     let (store, t) = open(&app).await;
     create(&*store, &t, U, &[1]).await;
-    let tasks = [task(20, "A", 2_500, 1)];
+    let tasks = [task(20, "A", 4_000, 1)];
     let suborders = [suborder(30, 20, false), suborder(31, 20, false)];
-    // Stored out of id order, over two sub-orders.
-    let mut files: Vec<OrderFile> = (1..=2_500)
+    // Stored out of id order, over two sub-orders; streamed in pages of 2 000 (both the
+    // whole order and the filtered half end on a full page).
+    let mut files: Vec<OrderFile> = (1..=4_000)
         .map(|id| file(id, if id % 2 == 0 { 30 } else { 31 }, 20))
         .collect();
     files.reverse();
@@ -875,7 +876,7 @@ async fn order_files_streams_every_file_by_id(app: TestApp) {
     files.reverse();
     let all = FileFilter::default();
     let streamed: Vec<_> = store.order_files(&t, 1, &all).try_collect().await.unwrap();
-    assert_eq!(streamed.len(), 2_500);
+    assert_eq!(streamed.len(), 4_000);
     assert!(streamed.iter().all(|(_, crc)| crc.is_none()));
     let read: Vec<OrderFile> = streamed.into_iter().map(|(f, _)| f).collect();
     assert_eq!(read, files);
@@ -887,7 +888,7 @@ async fn order_files_streams_every_file_by_id(app: TestApp) {
         .try_collect()
         .await
         .unwrap();
-    assert_eq!(ids, (1..=1_250).map(|i| 2 * i).collect::<Vec<_>>());
+    assert_eq!(ids, (1..=2_000).map(|i| 2 * i).collect::<Vec<_>>());
     let none = file_filter(|f| f.state = Some(FileState::Available));
     let found: Vec<_> = store.order_files(&t, 1, &none).try_collect().await.unwrap();
     assert!(found.is_empty());
