@@ -3,7 +3,7 @@
 use crate::auth::Caller;
 use crate::basket::locks::KeyedLocks;
 use crate::basket::upload::{PROVIDER_IDS_PER_QUERY, provider_ids_query};
-use crate::catalog::selection::{CompiledSelection, summarize};
+use crate::catalog::selection::{CompiledSelection, summarize, union_scope};
 use crate::http::ApiError;
 use chrono::{DateTime, Duration, Utc};
 use futures::TryStreamExt;
@@ -230,10 +230,7 @@ impl BasketService {
             .map(|i| CompiledSelection::compile(&i.request))
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| ApiError::unprocessable(e.to_string()))?;
-        let scope = ObjectScope {
-            dataset_urn: Some(dataset_urn.to_owned()),
-            ..ObjectScope::default()
-        };
+        let scope = union_scope(dataset_urn, &compiled);
         let mut union = summarize(self.store.as_ref(), &caller.tenant, &scope, &compiled).await?;
         selection.summary = union.remove(dataset_urn).unwrap_or_default();
         Ok(())
