@@ -207,7 +207,17 @@ impl Service {
         let spawned = Instant::now();
         let log = std::env::var("LOADTEST_SERVICE_LOG")
             .unwrap_or_else(|_| "warn,regards_order::startup=info".to_owned());
-        let mut child = Command::new(service_binary()?)
+        // A profiler may wrap the service (`LOADTEST_SERVICE_WRAPPER=heaptrack`); the
+        // figures read from /proc are then the wrapper's.
+        let mut command = match std::env::var("LOADTEST_SERVICE_WRAPPER") {
+            Ok(wrapper) if !wrapper.is_empty() => {
+                let mut command = Command::new(wrapper);
+                command.arg(service_binary()?);
+                command
+            }
+            _ => Command::new(service_binary()?),
+        };
+        let mut child = command
             .arg("serve")
             .env("REGARDS_ORDER_CONFIG", config)
             .env("REGARDS_ORDER_DATABASE_URL", &database.url)

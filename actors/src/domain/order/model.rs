@@ -65,6 +65,8 @@ pub struct DatasetTask {
     pub objects_count: i64,
     pub files_count: i64,
     pub files_size: i64,
+    /// The basket requests the task was made from: stored, but left empty in an active
+    /// order's memory (only creation reads them).
     pub selection_requests: Vec<BasketSelectionRequest>,
     pub process: Option<ProcessDatasetDescription>,
     pub file_filter: Option<FileSelectionDescription>,

@@ -82,11 +82,18 @@ impl OrderActor {
                 .suborder_files(&tenant, order_id, suborder_id)
                 .await
             {
-                Ok(files) => files
-                    .into_iter()
-                    .filter(|f| pending.contains(&f.id))
-                    .map(|f| (f.id, f.url))
-                    .collect(),
+                // Into a new vector: collecting in place would keep the whole rows'
+                // allocation for the run's life.
+                Ok(files) => {
+                    let mut kept = Vec::with_capacity(pending.len());
+                    kept.extend(
+                        files
+                            .into_iter()
+                            .filter(|f| pending.contains(&f.id))
+                            .map(|f| (f.id, f.url)),
+                    );
+                    kept
+                }
                 Err(e) => {
                     tracing::error!(order_id, suborder_id, error = %e, "cannot read sub-order files");
                     Vec::new()

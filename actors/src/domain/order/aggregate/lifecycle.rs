@@ -146,7 +146,7 @@ impl Order {
         empty_message: &str,
         now: DateTime<Utc>,
     ) {
-        self.tasks = tasks;
+        self.set_tasks(tasks);
         self.header.expiration_date = Some(expiration);
         self.set_content(suborders, files);
         if self.tasks.is_empty() {

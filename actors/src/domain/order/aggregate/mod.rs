@@ -74,7 +74,7 @@ impl Order {
         let mut order = Self {
             tenant,
             header,
-            tasks,
+            tasks: resident(tasks),
             suborders: Vec::new(),
             files: Vec::new(),
             counts: [0; ALL_FILE_STATES.len()],
@@ -89,9 +89,16 @@ impl Order {
         order
     }
 
+    /// Replaces the dataset tasks (kept as `resident` makes them).
+    pub(super) fn set_tasks(&mut self, tasks: Vec<DatasetTask>) {
+        self.tasks = resident(tasks);
+    }
+
     fn set_content(&mut self, mut suborders: Vec<SubOrder>, mut files: Vec<FileSlot>) {
         suborders.sort_by_key(|s| s.id);
         files.sort_by_key(|f| (f.suborder_id, f.id));
+        // Read row by row, the vector has grown past its size: an active order keeps it.
+        files.shrink_to_fit();
         self.counts = [0; ALL_FILE_STATES.len()];
         self.size_total = 0;
         self.size_done = 0;
@@ -279,3 +286,14 @@ impl Order {
 }
 
 mod lifecycle;
+
+/// The tasks as an active order keeps them: without their selection requests, which only
+/// creation reads and the database keeps (an order picking ten items would otherwise hold
+/// their ids twice in memory for its whole life).
+fn resident(mut tasks: Vec<DatasetTask>) -> Vec<DatasetTask> {
+    for task in &mut tasks {
+        task.selection_requests = Vec::new();
+    }
+    tasks.shrink_to_fit();
+    tasks
+}
