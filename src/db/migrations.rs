@@ -23,6 +23,11 @@ const SQLITE: &[Script] = &[
         "file crc",
         include_str!("../../migrations/sqlite/0003_file_crc.sql"),
     ),
+    (
+        4,
+        "files by order",
+        include_str!("../../migrations/sqlite/0004_files_by_order.sql"),
+    ),
 ];
 
 const POSTGRES: &[Script] = &[
@@ -40,6 +45,11 @@ const POSTGRES: &[Script] = &[
         3,
         "file crc",
         include_str!("../../migrations/postgres/0003_file_crc.sql"),
+    ),
+    (
+        4,
+        "files by order",
+        include_str!("../../migrations/postgres/0004_files_by_order.sql"),
     ),
 ];
 

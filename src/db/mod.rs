@@ -9,6 +9,7 @@ mod catalog_sql;
 mod errors;
 mod migrations;
 mod order_files_sql;
+mod order_header_sql;
 mod order_read_sql;
 mod order_rows;
 mod order_search_sql;

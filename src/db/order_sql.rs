@@ -15,37 +15,9 @@ macro_rules! impl_order_store {
     ($store:ident, $db:ty) => {
         crate::db::order_read_sql::impl_order_reads!($store, $db);
         crate::db::order_files_sql::impl_order_file_queries!($store, $db);
+        crate::db::order_header_sql::impl_order_header_writes!($store, $db);
 
         impl $store {
-            /// Writes the mutable columns of the order row.
-            async fn write_order_header(
-                conn: &mut <$db as sqlx::Database>::Connection,
-                tenant: &regards_order_actors::domain::Tenant,
-                header: &regards_order_actors::domain::order::OrderHeader,
-            ) -> regards_order_actors::ports::StoreResult<()> {
-                sqlx::query(
-                    "UPDATE orders SET label = $3, expiration_date = $4, status = $5, \
-                     status_date = $6, percent_completed = $7, files_in_error = $8, \
-                     available_count = $9, waiting_for_user = $10, message = $11 \
-                     WHERE tenant = $1 AND id = $2",
-                )
-                .bind(tenant.as_str())
-                .bind(header.id)
-                .bind(&header.label)
-                .bind(header.expiration_date)
-                .bind(header.status.as_str())
-                .bind(header.status_date)
-                .bind(header.percent_completed)
-                .bind(header.files_in_error)
-                .bind(header.available_count)
-                .bind(header.waiting_for_user)
-                .bind(header.message.as_deref())
-                .execute(&mut *conn)
-                .await
-                .map_err(crate::db::order_rows::order_write_error)?;
-                Ok(())
-            }
-
             /// Deletes the order's files and sub-orders (and its dataset tasks if `tasks`).
             async fn delete_order_content(
                 conn: &mut <$db as sqlx::Database>::Connection,
@@ -222,7 +194,7 @@ macro_rules! impl_order_store {
                     });
                     insert.build().execute(&mut *tx).await.map_err(store_error)?;
                 }
-                Self::write_order_header(&mut tx, tenant, header).await?;
+                Self::write_order_headers(&mut tx, &[(tenant, header)]).await?;
                 tx.commit().await.map_err(store_error)
             }
 
@@ -253,11 +225,11 @@ macro_rules! impl_order_store {
                 use crate::db::errors::store_error;
                 use regards_order_actors::ports::OrderChange;
                 let mut tx = self.pool.begin().await.map_err(store_error)?;
+                // Files in batch order (a drop then later states); the headers, which only
+                // touch the orders table, together at the end.
                 for change in changes {
                     match change {
-                        OrderChange::Header { tenant, header } => {
-                            Self::write_order_header(&mut tx, tenant, header).await?;
-                        }
+                        OrderChange::Header { .. } => {}
                         OrderChange::FileStates { tenant, order_id, files } => {
                             Self::write_file_states(&mut tx, tenant, *order_id, files).await?;
                         }
@@ -267,6 +239,13 @@ macro_rules! impl_order_store {
                         }
                     }
                 }
+                let headers = crate::db::order_header_sql::last_headers(changes.iter().filter_map(
+                    |change| match change {
+                        OrderChange::Header { tenant, header } => Some((tenant, header)),
+                        _ => None,
+                    },
+                ));
+                Self::write_order_headers(&mut tx, &headers).await?;
                 tx.commit().await.map_err(store_error)
             }
 

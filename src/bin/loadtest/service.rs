@@ -217,6 +217,8 @@ impl Service {
             }
             _ => Command::new(service_binary()?),
         };
+        // Its own process group: stopping it also stops what a wrapper started.
+        std::os::unix::process::CommandExt::process_group(&mut command, 0);
         let mut child = command
             .arg("serve")
             .env("REGARDS_ORDER_CONFIG", config)
@@ -252,6 +254,7 @@ impl Service {
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
+                signal_group(pid, "-KILL");
                 let _ = child.kill();
                 let _ = child.wait();
                 bail!(
@@ -292,10 +295,7 @@ impl Service {
 
     /// SIGTERM (graceful: queued changes flushed), SIGKILL after 20 s.
     pub fn stop(mut self) -> Result<()> {
-        let _ = Command::new("kill")
-            .arg("-TERM")
-            .arg(self.pid.to_string())
-            .status();
+        signal_group(self.pid, "-TERM");
         let deadline = Instant::now() + Duration::from_secs(20);
         while Instant::now() < deadline {
             if self.child.try_wait()?.is_some() {
@@ -303,6 +303,7 @@ impl Service {
             }
             std::thread::sleep(Duration::from_millis(20));
         }
+        signal_group(self.pid, "-KILL");
         self.child.kill()?;
         self.child.wait()?;
         Ok(())
@@ -312,10 +313,20 @@ impl Service {
 impl Drop for Service {
     fn drop(&mut self) {
         if let Ok(None) = self.child.try_wait() {
+            signal_group(self.pid, "-KILL");
             let _ = self.child.kill();
             let _ = self.child.wait();
         }
     }
+}
+
+/// Sends `signal` to the service's process group (the service, or a wrapper and its child).
+fn signal_group(pid: u32, signal: &str) {
+    let _ = Command::new("kill")
+        .arg(signal)
+        .arg("--")
+        .arg(format!("-{pid}"))
+        .status();
 }
 
 /// Resident memory of a process.

@@ -55,9 +55,13 @@ pub async fn run(ctx: &Ctx) -> Result<Vec<Row>> {
             }
             let mut received = 0u64;
             let mut files = 0usize;
+            // The last bytes of the previous chunk: a `<file ` may straddle two chunks.
+            let mut carry: Vec<u8> = Vec::new();
             while let Some(chunk) = response.chunk().await? {
                 received += chunk.len() as u64;
-                files += chunk.windows(6).filter(|w| w == b"<file ").count();
+                carry.extend_from_slice(&chunk);
+                files += carry.windows(6).filter(|w| w == b"<file ").count();
+                carry.drain(..carry.len().saturating_sub(5));
             }
             let secs = started.elapsed().as_secs_f64();
             let peak = sampler.finish().await;
