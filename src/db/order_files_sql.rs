@@ -5,9 +5,6 @@
 use crate::db::order_search_sql::Bind;
 use regards_order_actors::ports::{FileFilter, FileSort, StoreError};
 
-/// Files read per query when an order's files are streamed.
-pub const SCAN_PAGE: i64 = 2000;
-
 /// The conditions of `filter` on the `order_files` columns, each starting with ` AND `,
 /// numbering placeholders from `$first`; the values to bind follow in order.
 pub fn file_filter_sql(filter: &FileFilter, first: usize) -> (String, Vec<Bind>) {
@@ -245,9 +242,9 @@ macro_rules! impl_order_file_queries {
                 })
             }
 
-            /// The order's files matching `filter` by id, with their CRC-32, streamed a page
-            /// at a time: memory stays flat however slow the client (SQLite's cursor would
-            /// read ahead of it) and no query holds the database for the whole download.
+            /// The order's files matching `filter` by id, with their CRC-32, streamed by one
+            /// query that the `(order_id, id)` index serves in order: no sort of the whole
+            /// order, and rows flow as the client reads them.
             fn scan_order_files<'a>(
                 &'a self,
                 tenant: &'a regards_order_actors::domain::Tenant,
@@ -261,49 +258,27 @@ macro_rules! impl_order_file_queries {
                 )>,
             > {
                 use crate::db::errors::store_error;
-                use crate::db::order_files_sql::{SCAN_PAGE, crc_of, file_filter_sql};
+                use crate::db::order_files_sql::{crc_of, file_filter_sql};
                 use crate::db::order_rows::{FILE_COLUMNS, file_row};
                 use crate::db::order_search_sql::bind_filter;
-                use futures::{StreamExt, TryStreamExt};
+                use futures::StreamExt;
                 let (conditions, binds) = file_filter_sql(filter, 3);
-                let after = 3 + binds.len();
                 let sql = format!(
                     "SELECT {FILE_COLUMNS}, crc32 FROM order_files \
-                     WHERE tenant = $1 AND order_id = $2{conditions} AND id > ${after} \
-                     ORDER BY id LIMIT ${}",
-                    after + 1
+                     WHERE tenant = $1 AND order_id = $2{conditions} ORDER BY id"
                 );
-                futures::stream::try_unfold(Some(i64::MIN), move |last_id| {
-                    let sql = sql.clone();
-                    let binds = binds.clone();
-                    async move {
-                        let Some(last_id) = last_id else {
-                            return Ok(None);
-                        };
-                        let rows = bind_filter!(
-                            sqlx::query(sqlx::AssertSqlSafe(sql))
-                                .bind(tenant.as_str())
-                                .bind(order_id),
-                            binds
-                        )
-                        .bind(last_id)
-                        .bind(SCAN_PAGE)
-                        .fetch_all(&self.pool)
-                        .await
-                        .map_err(store_error)?;
-                        let mut page = Vec::with_capacity(rows.len());
-                        for row in &rows {
-                            use sqlx::Row;
-                            let crc = crc_of(row.try_get("crc32").map_err(store_error)?)?;
-                            page.push((file_row!($db)(row)?, crc));
-                        }
-                        let full = i64::try_from(page.len()).unwrap_or(i64::MAX) >= SCAN_PAGE;
-                        let next = page.last().filter(|_| full).map(|(f, _)| f.id);
-                        let page = futures::stream::iter(page.into_iter().map(Ok));
-                        Ok(Some((page, next)))
-                    }
+                bind_filter!(
+                    sqlx::query(sqlx::AssertSqlSafe(sql)).bind(tenant.as_str()).bind(order_id),
+                    binds
+                )
+                .fetch(&self.pool)
+                .map(|row| {
+                    use sqlx::Row;
+                    let row = row.map_err(store_error)?;
+                    let file = file_row!($db)(&row)?;
+                    let crc = crc_of(row.try_get("crc32").map_err(store_error)?)?;
+                    Ok((file, crc))
                 })
-                .try_flatten()
                 .boxed()
             }
         }

@@ -864,8 +864,7 @@ async fn order_files_streams_every_file_by_id(app: TestApp) {
     create(&*store, &t, U, &[1]).await;
     let tasks = [task(20, "A", 4_000, 1)];
     let suborders = [suborder(30, 20, false), suborder(31, 20, false)];
-    // Stored out of id order, over two sub-orders; streamed in pages of 2 000 (both the
-    // whole order and the filtered half end on a full page).
+    // Stored out of id order, over two sub-orders.
     let mut files: Vec<OrderFile> = (1..=4_000)
         .map(|id| file(id, if id % 2 == 0 { 30 } else { 31 }, 20))
         .collect();

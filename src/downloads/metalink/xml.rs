@@ -13,6 +13,13 @@ pub(super) fn attr(out: &mut String, value: &str) {
 }
 
 fn escape(out: &mut String, value: &str, in_attribute: bool) {
+    // Most values (URLs with a token, names, hashes) need nothing: copy them in one go.
+    let plain =
+        |b: u8| (0x20..0x7f).contains(&b) && !matches!(b, b'&' | b'<' | b'>' | b'"' | b'\'');
+    if value.bytes().all(plain) {
+        out.push_str(value);
+        return;
+    }
     for c in value.chars() {
         match c {
             '&' => out.push_str("&amp;"),
