@@ -22,10 +22,19 @@ pub(crate) async fn get_order(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Role::RegisteredUser)?;
     let id = id.into_inner();
+    // An active order's actor publishes the order at each change: read it without a message
+    // (the message is the fallback before the first publication).
     let (header, tasks, effectively_paused) = match state.engine.active(&caller.tenant, id) {
-        Some(_) => match state.engine.call(&caller.tenant, id, || GetOrder).await? {
-            Some(s) => (s.header, s.tasks, s.effectively_paused),
-            None => return Err(ApiError::NotFound(None)),
+        Some(entry) => match entry.gauges.view() {
+            Some(view) => (
+                view.header.clone(),
+                view.tasks.clone(),
+                view.effectively_paused,
+            ),
+            None => match state.engine.call(&caller.tenant, id, || GetOrder).await? {
+                Some(s) => (s.header, s.tasks, s.effectively_paused),
+                None => return Err(ApiError::NotFound(None)),
+            },
         },
         None => match state.store.order_header(&caller.tenant, id).await? {
             Some(o) => {

@@ -11,7 +11,7 @@ use actix::prelude::*;
 use chrono::Utc;
 
 impl OrderActor {
-    fn snapshot(&self) -> OrderSnapshot {
+    pub(super) fn snapshot(&self) -> OrderSnapshot {
         OrderSnapshot {
             header: self.order.header.clone(),
             tasks: self.order.tasks.clone(),
@@ -122,6 +122,7 @@ impl Handler<Act> for OrderActor {
             Ok(extra) => extra,
             Err(e) => return Box::pin(fut::ready(Err(e))),
         };
+        self.publish();
         if matches!(msg.action, Action::CheckRestart) {
             return Box::pin(fut::ready(Ok(self.snapshot())));
         }

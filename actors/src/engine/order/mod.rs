@@ -20,18 +20,36 @@ use crate::ports::OrderChange;
 use actix::prelude::*;
 use chrono::{DateTime, Utc};
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
 
-/// Counters shared with the engine (which counts calls in flight) and with retrieval tasks.
+/// Counters shared with the engine (which counts calls in flight) and with retrieval tasks,
+/// and the order as the actor last published it.
 #[derive(Debug, Default)]
 pub struct ActorGauges {
     /// Calls sent to the actor and not yet answered.
     pub mailbox: AtomicUsize,
     /// Retrievals under way.
     pub in_flight: AtomicUsize,
+    /// The order as of the actor's last change: reading an order is a lock read, not a
+    /// message (status reads are the most frequent request).
+    view: RwLock<Option<Arc<OrderSnapshot>>>,
+}
+
+impl ActorGauges {
+    /// The order as its actor last published it (None before the actor started).
+    pub fn view(&self) -> Option<Arc<OrderSnapshot>> {
+        self.view
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    fn publish(&self, snapshot: OrderSnapshot) {
+        *self.view.write().unwrap_or_else(PoisonError::into_inner) = Some(Arc::new(snapshot));
+    }
 }
 
 /// One order, alive.
@@ -102,6 +120,12 @@ impl OrderActor {
         shards[index].clone()
     }
 
+    /// Publishes the order as it is now, for readers that do not message the actor. Called
+    /// wherever the header, the runs or the creation flag change, before any answer.
+    fn publish(&self) {
+        self.gauges.publish(self.snapshot());
+    }
+
     /// Everything not yet written, as changes (the header always last, so it wins).
     fn take_changes(&mut self, with_header: bool) -> Vec<OrderChange> {
         let mut changes = Vec::new();
@@ -127,6 +151,7 @@ impl OrderActor {
         &mut self,
         extra: Vec<OrderChange>,
     ) -> impl Future<Output = Result<(), PersistError>> + 'static {
+        self.publish();
         let mut changes = self.take_changes(true);
         // This acknowledged write commits whatever background changes were queued before it.
         self.unconfirmed = false;
@@ -150,6 +175,7 @@ impl OrderActor {
 
     /// Marks background progress to write within the flush delay.
     fn persist_later(&mut self, ctx: &mut Context<Self>) {
+        self.publish();
         self.header_dirty = true;
         if self.flush_scheduled {
             return;
@@ -244,6 +270,7 @@ impl Actor for OrderActor {
         ctx.set_mailbox_capacity(256);
         self.resume_work(ctx);
         self.watch_idleness(ctx);
+        self.publish();
     }
 
     fn stopped(&mut self, _: &mut Self::Context) {

@@ -159,6 +159,7 @@ impl Handler<CreationPlanned> for OrderActor {
                 // The database, not the order, failed: creation runs again a little later.
                 tracing::warn!(order_id = self.id(), error = %e, "order creation postponed");
                 self.creating = false;
+                self.publish();
                 ctx.run_later(CREATION_RETRY_AFTER, |act, ctx| act.start_creation(ctx));
                 return;
             }
@@ -229,6 +230,7 @@ impl Handler<CreationStored> for OrderActor {
         }
         self.resume_work(ctx);
         self.touch(ctx);
+        self.publish();
     }
 }
 
@@ -304,6 +306,7 @@ impl Handler<RunEnded> for OrderActor {
             });
         }
         self.touch(ctx);
+        self.publish();
     }
 }
 

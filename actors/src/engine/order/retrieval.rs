@@ -60,6 +60,7 @@ impl OrderActor {
     pub(super) fn start_run(&mut self, suborder_id: i64, ctx: &mut Context<Self>) {
         let token = CancellationToken::new();
         self.runs.insert(suborder_id, token.clone());
+        self.publish();
         let pending: HashSet<i64> = self
             .order
             .files_of(suborder_id)
