@@ -150,20 +150,23 @@ pub async fn write_small_files(root: &Path, prefix: &str, count: usize) -> Resul
 }
 
 /// `orders` orders of `files` files each, spread over `users` users and created in parallel
-/// per user from baskets filled by URN. The files live under `root` (written here). Gives the orders.
+/// per user from baskets filled by URN. The files live under `root` (written here), named
+/// (files and items) after `prefix` so that several calls can share a service. Gives the orders.
 pub async fn create_orders(
     api: &Api,
     root: &Path,
+    prefix: &str,
     orders: usize,
     files: usize,
     users: usize,
 ) -> Result<Vec<OrderRef>> {
     // A nearline storage checks each file when a drive takes it: the files must exist.
     let dir = root.to_owned();
+    let name = prefix.to_owned();
     tokio::task::spawn_blocking(move || -> Result<()> {
         for k in 0..orders {
             for i in 0..files {
-                std::fs::write(dir.join(format!("o{k}-{i}.dat")), [b'x'; 1024])?;
+                std::fs::write(dir.join(format!("{name}{k}-{i}.dat")), [b'x'; 1024])?;
             }
         }
         Ok(())
@@ -173,21 +176,29 @@ pub async fn create_orders(
     for k in 0..orders {
         let user = format!("user{}", k % users);
         for i in 0..files {
-            let urn = format!("URN:LOAD:O{k}:F{i}");
-            items.push(item(&urn, &user, &root.join(format!("o{k}-{i}.dat")), 1024));
+            let urn = format!("URN:LOAD:{prefix}{k}:F{i}");
+            items.push(item(
+                &urn,
+                &user,
+                &root.join(format!("{prefix}{k}-{i}.dat")),
+                1024,
+            ));
         }
     }
     api.import(&collection(items)).await?;
     let mut tasks = tokio::task::JoinSet::new();
     for u in 0..users {
         let api = api.clone();
+        let prefix = prefix.to_owned();
         tasks.spawn(async move {
             let token = api.user_token(&format!("user{u}"))?;
             let mut mine = Vec::new();
             for k in (u..orders).step_by(users) {
-                let urns: Vec<String> = (0..files).map(|i| format!("URN:LOAD:O{k}:F{i}")).collect();
+                let urns: Vec<String> = (0..files)
+                    .map(|i| format!("URN:LOAD:{prefix}{k}:F{i}"))
+                    .collect();
                 api.select_ids(&token, &urns).await?;
-                let id = api.create_order(&token, &format!("order {k}")).await?;
+                let id = api.create_order(&token, &format!("order {prefix}{k}")).await?;
                 mine.push(OrderRef {
                     id,
                     token: token.clone(),

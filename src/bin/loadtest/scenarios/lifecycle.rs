@@ -28,7 +28,7 @@ pub async fn run(ctx: &Ctx) -> Result<Vec<Row>> {
         },
         async |env| {
             let root = env.dir.join("tape");
-            let orders = create_orders(&env.api, &root, ORDERS, 1, 16).await?;
+            let orders = create_orders(&env.api, &root, "o", ORDERS, 1, 16).await?;
             wait_running(&env.api, &orders, Duration::from_secs(120)).await?;
             let started = Instant::now();
             let deadline = started + duration;

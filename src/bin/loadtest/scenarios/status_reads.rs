@@ -29,7 +29,7 @@ pub async fn run(ctx: &Ctx) -> Result<Vec<Row>> {
         },
         async |env| {
             let root = env.dir.join("tape");
-            let orders = create_orders(&env.api, &root, count, 1, 16).await?;
+            let orders = create_orders(&env.api, &root, "o", count, 1, 16).await?;
             wait_running(&env.api, &orders, Duration::from_secs(600)).await?;
             let orders: Arc<Vec<OrderRef>> = Arc::new(orders);
             let api = env.api.clone();
