@@ -198,7 +198,9 @@ pub async fn create_orders(
                     .map(|i| format!("URN:LOAD:{prefix}{k}:F{i}"))
                     .collect();
                 api.select_ids(&token, &urns).await?;
-                let id = api.create_order(&token, &format!("order {prefix}{k}")).await?;
+                let id = api
+                    .create_order(&token, &format!("order {prefix}{k}"))
+                    .await?;
                 mine.push(OrderRef {
                     id,
                     token: token.clone(),

@@ -3,8 +3,8 @@
 //!
 //! Two populations, each measured in a freshly restarted process (so that the garbage of
 //! their creation does not count): first many orders of 10 files, then a few orders of many
-//! files on top. With `a` = RSS per order of the first and `b` = RSS per order of the second,
-//! `a = order + 10 × file` and `b = order + BIG_FILES × file` give both costs.
+//! files on top; the difference of their costs per order, divided by the difference of their
+//! files, is the cost of a file.
 
 use crate::env::{Ctx, create_orders, wait_running, with_env};
 use crate::report::Row;
@@ -54,8 +54,8 @@ pub async fn run(ctx: &Ctx) -> Result<Vec<Row>> {
             let per_order = recovered.rss.saturating_sub(empty.rss) as f64 / count as f64;
             let per_order_live = loaded.rss.saturating_sub(empty.rss) as f64 / count as f64;
             let per_big = with_big.rss.saturating_sub(recovered.rss) as f64 / BIG_ORDERS as f64;
+            // An upper bound: the allocator keeps what the recovered runs' reads used.
             let per_file = ((per_big - per_order) / (BIG_FILES - FILES) as f64).max(0.0);
-            let fixed = (per_order - FILES as f64 * per_file).max(0.0);
             let kib = |b: u64| b as f64 / 1024.0;
             Ok(vec![
                 Row::below(
@@ -74,16 +74,6 @@ pub async fn run(ctx: &Ctx) -> Result<Vec<Row>> {
                     kib(recovered.rss),
                     per_order,
                     kib(loaded.rss)
-                )),
-                Row::below(
-                    "scale",
-                    "RSS per active order, files apart",
-                    fixed,
-                    "B",
-                    2048.0,
-                )
-                .note(format!(
-                    "per order of {FILES} files minus {FILES} × the per-file figure"
                 )),
                 Row::below(
                     "scale",
