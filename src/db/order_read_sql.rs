@@ -145,6 +145,24 @@ macro_rules! impl_order_reads {
                     .collect()
             }
 
+            async fn read_suborder_locations(
+                &self,
+                tenant: &regards_order_actors::domain::Tenant,
+                order_id: i64,
+                suborder_id: i64,
+            ) -> regards_order_actors::ports::StoreResult<Vec<(i64, String)>> {
+                sqlx::query_as(
+                    "SELECT id, url FROM order_files \
+                     WHERE tenant = $1 AND order_id = $2 AND suborder_id = $3 ORDER BY id",
+                )
+                .bind(tenant.as_str())
+                .bind(order_id)
+                .bind(suborder_id)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(crate::db::errors::store_error)
+            }
+
             async fn read_orders_to_recover(
                 &self,
             ) -> regards_order_actors::ports::StoreResult<Vec<regards_order_actors::ports::OrderRef>>

@@ -260,6 +260,15 @@ macro_rules! impl_order_store {
                 self.read_suborder_files(tenant, order_id, suborder_id).await
             }
 
+            async fn suborder_locations(
+                &self,
+                tenant: &regards_order_actors::domain::Tenant,
+                order_id: i64,
+                suborder_id: i64,
+            ) -> regards_order_actors::ports::StoreResult<Vec<(i64, String)>> {
+                self.read_suborder_locations(tenant, order_id, suborder_id).await
+            }
+
             async fn orders_to_recover(
                 &self,
             ) -> regards_order_actors::ports::StoreResult<Vec<regards_order_actors::ports::OrderRef>>

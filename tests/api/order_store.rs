@@ -888,6 +888,21 @@ async fn order_files_streams_every_file_by_id(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(ids, (1..=2_000).map(|i| 2 * i).collect::<Vec<_>>());
+    // What a retrieval run reads: ids and locations of one sub-order, by id.
+    let locations = store.suborder_locations(&t, 1, 30).await.unwrap();
+    let expected: Vec<(i64, String)> = files
+        .iter()
+        .filter(|f| f.suborder_id == 30)
+        .map(|f| (f.id, f.url.clone()))
+        .collect();
+    assert_eq!(locations, expected);
+    assert!(
+        store
+            .suborder_locations(&other_tenant(), 1, 30)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     let none = file_filter(|f| f.state = Some(FileState::Available));
     let found: Vec<_> = store.order_files(&t, 1, &none).try_collect().await.unwrap();
     assert!(found.is_empty());

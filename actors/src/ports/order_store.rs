@@ -231,6 +231,14 @@ pub trait OrderStore: Send + Sync {
         suborder_id: i64,
     ) -> StoreResult<Vec<OrderFile>>;
 
+    /// The id and location of each file of a sub-order, by id: what a retrieval run keeps.
+    async fn suborder_locations(
+        &self,
+        tenant: &Tenant,
+        order_id: i64,
+        suborder_id: i64,
+    ) -> StoreResult<Vec<(i64, String)>>;
+
     /// Orders an engine restart must re-activate: PENDING, RUNNING, PAUSED, and DONE /
     /// DONE_WITH_WARNING with files still available (they expire later).
     async fn orders_to_recover(&self) -> StoreResult<Vec<OrderRef>>;

@@ -78,22 +78,15 @@ impl OrderActor {
         let keep = Duration::from_secs(u64::from(self.keep_hours()) * 3600);
         let concurrency = self.deps.config.retrievals_per_suborder.max(1);
         actix::spawn(async move {
-            // Only what the run needs, so that a run waiting on a tape costs little memory.
-            let files: Vec<(i64, String)> = match store
-                .suborder_files(&tenant, order_id, suborder_id)
+            // Only ids and locations, so that a run waiting on a tape costs little memory.
+            let files = match store
+                .suborder_locations(&tenant, order_id, suborder_id)
                 .await
             {
-                // Into a new vector: collecting in place would keep the whole rows'
-                // allocation for the run's life.
-                Ok(files) => {
-                    let mut kept = Vec::with_capacity(pending.len());
-                    kept.extend(
-                        files
-                            .into_iter()
-                            .filter(|f| pending.contains(&f.id))
-                            .map(|f| (f.id, f.url)),
-                    );
-                    kept
+                Ok(mut files) => {
+                    files.retain(|(id, _)| pending.contains(id));
+                    files.shrink_to_fit();
+                    files
                 }
                 Err(e) => {
                     tracing::error!(order_id, suborder_id, error = %e, "cannot read sub-order files");
