@@ -72,11 +72,7 @@ impl CompiledSelection {
     pub fn scope(&self) -> ObjectScope {
         ObjectScope {
             dataset_urn: self.dataset_urn.clone(),
-            urns: self.include.as_ref().map(|ids| {
-                let mut ids: Vec<String> = ids.iter().cloned().collect();
-                ids.sort();
-                ids
-            }),
+            urns: self.include.as_ref().map(|ids| sorted_ids([ids])),
             provider_ids: None,
         }
     }
@@ -88,17 +84,19 @@ impl CompiledSelection {
 pub fn union_scope(dataset_urn: &str, selections: &[CompiledSelection]) -> ObjectScope {
     let listed: Option<Vec<&HashSet<String>>> =
         selections.iter().map(|s| s.include.as_ref()).collect();
-    let urns = listed.map(|sets| {
-        let mut ids: Vec<String> = sets.into_iter().flatten().cloned().collect();
-        ids.sort();
-        ids.dedup();
-        ids
-    });
     ObjectScope {
         dataset_urn: Some(dataset_urn.to_owned()),
-        urns,
+        urns: listed.map(sorted_ids),
         provider_ids: None,
     }
+}
+
+/// The ids of `sets`, sorted and once each: scans read them chunk by chunk in this order.
+fn sorted_ids<'a>(sets: impl IntoIterator<Item = &'a HashSet<String>>) -> Vec<String> {
+    let mut ids: Vec<String> = sets.into_iter().flatten().cloned().collect();
+    ids.sort();
+    ids.dedup();
+    ids
 }
 
 /// Counts, per dataset, the objects of `scope` matched by at least one of `selections`

@@ -119,32 +119,6 @@ macro_rules! impl_order_reads {
                 }))
             }
 
-            async fn read_suborder_files(
-                &self,
-                tenant: &regards_order_actors::domain::Tenant,
-                order_id: i64,
-                suborder_id: i64,
-            ) -> regards_order_actors::ports::StoreResult<
-                Vec<regards_order_actors::domain::order::OrderFile>,
-            > {
-                use crate::db::errors::store_error;
-                use crate::db::order_rows::{FILE_COLUMNS, file_row};
-                let sql = format!(
-                    "SELECT {FILE_COLUMNS} FROM order_files \
-                     WHERE tenant = $1 AND order_id = $2 AND suborder_id = $3 ORDER BY id"
-                );
-                sqlx::query(sqlx::AssertSqlSafe(sql))
-                    .bind(tenant.as_str())
-                    .bind(order_id)
-                    .bind(suborder_id)
-                    .fetch_all(&self.pool)
-                    .await
-                    .map_err(store_error)?
-                    .iter()
-                    .map(file_row!($db))
-                    .collect()
-            }
-
             async fn read_suborder_locations(
                 &self,
                 tenant: &regards_order_actors::domain::Tenant,

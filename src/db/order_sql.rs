@@ -249,17 +249,6 @@ macro_rules! impl_order_store {
                 tx.commit().await.map_err(store_error)
             }
 
-            async fn suborder_files(
-                &self,
-                tenant: &regards_order_actors::domain::Tenant,
-                order_id: i64,
-                suborder_id: i64,
-            ) -> regards_order_actors::ports::StoreResult<
-                Vec<regards_order_actors::domain::order::OrderFile>,
-            > {
-                self.read_suborder_files(tenant, order_id, suborder_id).await
-            }
-
             async fn suborder_locations(
                 &self,
                 tenant: &regards_order_actors::domain::Tenant,

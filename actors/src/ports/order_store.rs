@@ -223,14 +223,6 @@ pub trait OrderStore: Send + Sync {
     /// Writes every change in one transaction.
     async fn apply_changes(&self, changes: &[OrderChange]) -> StoreResult<()>;
 
-    /// The files of a sub-order, by id.
-    async fn suborder_files(
-        &self,
-        tenant: &Tenant,
-        order_id: i64,
-        suborder_id: i64,
-    ) -> StoreResult<Vec<OrderFile>>;
-
     /// The id and location of each file of a sub-order, by id: what a retrieval run keeps.
     async fn suborder_locations(
         &self,

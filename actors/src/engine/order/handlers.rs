@@ -122,7 +122,6 @@ impl Handler<Act> for OrderActor {
             Ok(extra) => extra,
             Err(e) => return Box::pin(fut::ready(Err(e))),
         };
-        self.publish();
         if matches!(msg.action, Action::CheckRestart) {
             return Box::pin(fut::ready(Ok(self.snapshot())));
         }
