@@ -57,6 +57,24 @@ pub struct EngineSettings {
     pub passivate_after_secs: u64,
     /// Retrievals one sub-order runs at once (storages bound them further).
     pub retrievals_per_suborder: usize,
+    /// Longest wait for an acknowledged change to commit (and for any database call an HTTP
+    /// request makes): past it the request answers 503 with `Retry-After`.
+    pub commit_timeout_secs: u64,
+}
+
+/// How the HTTP server treats clients.
+#[derive(Debug, Clone, Deserialize)]
+pub struct HttpSettings {
+    /// A client that accepts no bytes of a streamed response for this long is disconnected.
+    pub stall_timeout_secs: u64,
+}
+
+/// Limits of downloads.
+#[derive(Debug, Clone, Deserialize)]
+pub struct DownloadSettings {
+    /// Streamed downloads (file, zip, metalink, CSV) one user may have at once; the next
+    /// answers 429 with `Retry-After`.
+    pub max_streams_per_user: usize,
 }
 
 /// The whole configuration.
@@ -76,6 +94,8 @@ pub struct Settings {
     pub auth: AuthSettings,
     pub orders: OrderSettings,
     pub engine: EngineSettings,
+    pub http: HttpSettings,
+    pub downloads: DownloadSettings,
     pub storages: Vec<StorageSettings>,
 }
 
@@ -128,6 +148,12 @@ impl Settings {
         if self.orders.bucket_size_mb == 0 || self.orders.max_files_per_suborder == 0 {
             anyhow::bail!("orders.bucket_size_mb and orders.max_files_per_suborder must be > 0");
         }
+        if self.engine.commit_timeout_secs == 0 || self.http.stall_timeout_secs == 0 {
+            anyhow::bail!("engine.commit_timeout_secs and http.stall_timeout_secs must be > 0");
+        }
+        if self.downloads.max_streams_per_user == 0 {
+            anyhow::bail!("downloads.max_streams_per_user must be > 0");
+        }
         if self.orders.max_active_suborders_per_user == 0 {
             anyhow::bail!("orders.max_active_suborders_per_user must be > 0");
         }
@@ -157,6 +183,9 @@ mod tests {
         assert_eq!(s.orders.user_suborder_duration_hours, 240);
         assert_eq!(s.orders.app_suborder_duration_hours, 2);
         assert_eq!(s.orders.expiration_max_hours, 168);
+        assert_eq!(s.engine.commit_timeout_secs, 5);
+        assert_eq!(s.http.stall_timeout_secs, 60);
+        assert_eq!(s.downloads.max_streams_per_user, 4);
         assert_eq!(s.storages.len(), 1);
         assert_eq!(s.storages[0].root, "/");
         assert_eq!(s.uses_development_secrets().len(), 2);

@@ -242,44 +242,47 @@ macro_rules! impl_order_file_queries {
                 })
             }
 
-            /// The order's files matching `filter` by id, with their CRC-32, streamed by one
-            /// query that the `(order_id, id)` index serves in order: no sort of the whole
-            /// order, and rows flow as the client reads them.
-            fn scan_order_files<'a>(
-                &'a self,
-                tenant: &'a regards_order_actors::domain::Tenant,
+            /// Up to `limit` of the order's files matching `filter` with an id above
+            /// `after`, by id, with their CRC-32: one keyset page, which the `(order_id, id)`
+            /// index serves without sorting the order.
+            async fn read_order_files_page(
+                &self,
+                tenant: &regards_order_actors::domain::Tenant,
                 order_id: i64,
-                filter: &'a regards_order_actors::ports::FileFilter,
-            ) -> futures::stream::BoxStream<
-                'a,
-                regards_order_actors::ports::StoreResult<(
-                    regards_order_actors::domain::order::OrderFile,
-                    Option<u32>,
-                )>,
+                filter: &regards_order_actors::ports::FileFilter,
+                after: Option<i64>,
+                limit: u32,
+            ) -> regards_order_actors::ports::StoreResult<
+                Vec<(regards_order_actors::domain::order::OrderFile, Option<u32>)>,
             > {
                 use crate::db::errors::store_error;
                 use crate::db::order_files_sql::{crc_of, file_filter_sql};
                 use crate::db::order_rows::{FILE_COLUMNS, file_row};
                 use crate::db::order_search_sql::bind_filter;
-                use futures::StreamExt;
-                let (conditions, binds) = file_filter_sql(filter, 3);
+                use sqlx::Row;
+                let (conditions, binds) = file_filter_sql(filter, 4);
                 let sql = format!(
                     "SELECT {FILE_COLUMNS}, crc32 FROM order_files \
-                     WHERE tenant = $1 AND order_id = $2{conditions} ORDER BY id"
+                     WHERE tenant = $1 AND order_id = $2 AND id > $3{conditions} \
+                     ORDER BY id LIMIT {limit}"
                 );
-                bind_filter!(
-                    sqlx::query(sqlx::AssertSqlSafe(sql)).bind(tenant.as_str()).bind(order_id),
+                let rows = bind_filter!(
+                    sqlx::query(sqlx::AssertSqlSafe(sql))
+                        .bind(tenant.as_str())
+                        .bind(order_id)
+                        .bind(after.unwrap_or(i64::MIN)),
                     binds
                 )
-                .fetch(&self.pool)
-                .map(|row| {
-                    use sqlx::Row;
-                    let row = row.map_err(store_error)?;
-                    let file = file_row!($db)(&row)?;
-                    let crc = crc_of(row.try_get("crc32").map_err(store_error)?)?;
-                    Ok((file, crc))
-                })
-                .boxed()
+                .fetch_all(&self.pool)
+                .await
+                .map_err(store_error)?;
+                rows.iter()
+                    .map(|row| {
+                        let file = file_row!($db)(row)?;
+                        let crc = crc_of(row.try_get("crc32").map_err(store_error)?)?;
+                        Ok((file, crc))
+                    })
+                    .collect()
             }
         }
     };

@@ -216,24 +216,22 @@ macro_rules! impl_order_reads {
                 Ok(OrderPage { orders, total: u64::try_from(total).unwrap_or(0) })
             }
 
-            /// Orders matching `filter` by id, with Σ files_size and Σ files_count of their tasks.
-            fn scan_orders_with_totals<'a>(
-                &'a self,
-                tenant: &'a regards_order_actors::domain::Tenant,
-                filter: &'a regards_order_actors::ports::OrderFilter,
-            ) -> futures::stream::BoxStream<
-                'a,
-                regards_order_actors::ports::StoreResult<(
-                    regards_order_actors::domain::order::OrderHeader,
-                    i64,
-                    i64,
-                )>,
+            /// Up to `limit` orders matching `filter` with an id above `after`, by id, with
+            /// Σ files_size and Σ files_count of their tasks (one page of the CSV export).
+            async fn read_orders_with_totals(
+                &self,
+                tenant: &regards_order_actors::domain::Tenant,
+                filter: &regards_order_actors::ports::OrderFilter,
+                after: Option<i64>,
+                limit: u32,
+            ) -> regards_order_actors::ports::StoreResult<
+                Vec<(regards_order_actors::domain::order::OrderHeader, i64, i64)>,
             > {
                 use crate::db::errors::store_error;
                 use crate::db::order_rows::{HEADER_COLUMNS, header_row};
                 use crate::db::order_search_sql::{bind_filter, filter_sql};
-                use futures::StreamExt;
-                let (conditions, binds) = filter_sql(filter, 2);
+                use sqlx::Row;
+                let (conditions, binds) = filter_sql(filter, 3);
                 let total = |column: &str| {
                     format!(
                         "CAST(COALESCE((SELECT SUM(t.{column}) FROM dataset_tasks t \
@@ -242,24 +240,27 @@ macro_rules! impl_order_reads {
                 };
                 let sql = format!(
                     "SELECT {HEADER_COLUMNS}, {} AS total_size, {} AS total_count FROM orders \
-                     WHERE tenant = $1{conditions} ORDER BY id",
+                     WHERE tenant = $1 AND id > $2{conditions} ORDER BY id LIMIT {limit}",
                     total("files_size"),
                     total("files_count")
                 );
-                bind_filter!(
-                    sqlx::query(sqlx::AssertSqlSafe(sql)).bind(tenant.as_str()),
+                let rows = bind_filter!(
+                    sqlx::query(sqlx::AssertSqlSafe(sql))
+                        .bind(tenant.as_str())
+                        .bind(after.unwrap_or(i64::MIN)),
                     binds
                 )
-                .fetch(&self.pool)
-                .map(|row| {
-                    use sqlx::Row;
-                    let row = row.map_err(store_error)?;
-                    let header = header_row!($db)(&row)?;
-                    let size: i64 = row.try_get("total_size").map_err(store_error)?;
-                    let count: i64 = row.try_get("total_count").map_err(store_error)?;
-                    Ok((header, size, count))
-                })
-                .boxed()
+                .fetch_all(&self.pool)
+                .await
+                .map_err(store_error)?;
+                rows.iter()
+                    .map(|row| {
+                        let header = header_row!($db)(row)?;
+                        let size: i64 = row.try_get("total_size").map_err(store_error)?;
+                        let count: i64 = row.try_get("total_count").map_err(store_error)?;
+                        Ok((header, size, count))
+                    })
+                    .collect()
             }
         }
     };

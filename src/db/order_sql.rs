@@ -275,19 +275,16 @@ macro_rules! impl_order_store {
                 self.read_orders_page(tenant, filter, page).await
             }
 
-            fn orders_for_csv<'a>(
-                &'a self,
-                tenant: &'a regards_order_actors::domain::Tenant,
-                filter: &'a regards_order_actors::ports::OrderFilter,
-            ) -> futures::stream::BoxStream<
-                'a,
-                regards_order_actors::ports::StoreResult<(
-                    regards_order_actors::domain::order::OrderHeader,
-                    i64,
-                    i64,
-                )>,
+            async fn orders_for_csv_page(
+                &self,
+                tenant: &regards_order_actors::domain::Tenant,
+                filter: &regards_order_actors::ports::OrderFilter,
+                after: Option<i64>,
+                limit: u32,
+            ) -> regards_order_actors::ports::StoreResult<
+                Vec<(regards_order_actors::domain::order::OrderHeader, i64, i64)>,
             > {
-                self.scan_orders_with_totals(tenant, filter)
+                self.read_orders_with_totals(tenant, filter, after, limit).await
             }
 
             async fn remove_order(
@@ -348,19 +345,17 @@ macro_rules! impl_order_store {
                 self.read_files_page(tenant, order_id, filter, page, size, sort).await
             }
 
-            fn order_files<'a>(
-                &'a self,
-                tenant: &'a regards_order_actors::domain::Tenant,
+            async fn order_files_page(
+                &self,
+                tenant: &regards_order_actors::domain::Tenant,
                 order_id: i64,
-                filter: &'a regards_order_actors::ports::FileFilter,
-            ) -> futures::stream::BoxStream<
-                'a,
-                regards_order_actors::ports::StoreResult<(
-                    regards_order_actors::domain::order::OrderFile,
-                    Option<u32>,
-                )>,
+                filter: &regards_order_actors::ports::FileFilter,
+                after: Option<i64>,
+                limit: u32,
+            ) -> regards_order_actors::ports::StoreResult<
+                Vec<(regards_order_actors::domain::order::OrderFile, Option<u32>)>,
             > {
-                self.scan_order_files(tenant, order_id, filter)
+                self.read_order_files_page(tenant, order_id, filter, after, limit).await
             }
 
             async fn record_crcs(

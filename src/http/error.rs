@@ -31,6 +31,11 @@ pub enum ApiError {
     PayloadTooLarge(String),
     #[error("{}", .0.join("; "))]
     Unprocessable(Vec<String>),
+    /// 429: a per-user limit is reached (streams at once); answered with `Retry-After`.
+    #[error("{0}")]
+    TooManyRequests(String),
+    /// 503: the database or the engine cannot take the request now; answered with
+    /// `Retry-After`.
     #[error("{0}")]
     Unavailable(String),
     #[error("internal error")]
@@ -70,8 +75,19 @@ impl ApiError {
     }
 }
 
+/// Seconds a client is asked to wait after a 503 or a 429.
+pub const RETRY_AFTER_SECS: u64 = 5;
+
+/// Message of a 503 caused by the database's availability.
+pub const DATABASE_UNAVAILABLE: &str = "The database is unavailable, please try again later";
+
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
+        if e.is_unavailable() {
+            // The outage is logged once by the database health monitor, not per request.
+            tracing::debug!(error = %e, "database unavailable");
+            return ApiError::Unavailable(DATABASE_UNAVAILABLE.to_owned());
+        }
         ApiError::Internal(anyhow::Error::new(e))
     }
 }
@@ -88,6 +104,7 @@ impl ResponseError for ApiError {
             ApiError::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -99,6 +116,15 @@ impl ResponseError for ApiError {
             tracing::error!(error = format!("{cause:#}"), "request failed");
         }
         let mut response = HttpResponse::build(self.status_code());
+        if matches!(
+            self,
+            ApiError::Unavailable(_) | ApiError::TooManyRequests(_)
+        ) {
+            response.insert_header((
+                actix_web::http::header::RETRY_AFTER,
+                RETRY_AFTER_SECS.to_string(),
+            ));
+        }
         match self.messages() {
             Some(messages) => response.json(Messages { messages }),
             None => response.finish(),

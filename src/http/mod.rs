@@ -5,7 +5,7 @@ mod extractors;
 mod hateoas;
 mod paging;
 
-pub use error::{ApiError, Messages};
+pub use error::{ApiError, DATABASE_UNAVAILABLE, Messages, RETRY_AFTER_SECS};
 pub use extractors::{json_config, path_config, query_config};
 pub use hateoas::{EntityModel, Link};
 pub use paging::{PageMetadata, PagedModel, Paging};

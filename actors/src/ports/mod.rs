@@ -13,8 +13,8 @@ pub use catalog_store::{CatalogCounts, CatalogStore, ObjectRow, ObjectScope};
 pub use order_builder::{CreationError, CreationPlan, OrderBuilder};
 pub use order_store::{
     FileFilter, FileOfOrder, FilePage, FileSort, IdKind, LABEL_CONSTRAINT, ListedOrder,
-    OrderChange, OrderFilter, OrderPage, OrderRef, OrderSort, OrderStore, PageRequest,
-    StatusFilter, StoredOrder,
+    OrderChange, OrderFilter, OrderPage, OrderRef, OrderSort, OrderStore, PAGE_ROWS, PageRequest,
+    StatusFilter, StoredOrder, keyset_pages,
 };
 pub use storage::{Admission, ByteRange, FileContent, Storage, StorageError, StorageResolver};
 pub use store_error::{StoreError, StoreResult};

@@ -187,6 +187,44 @@ pub struct OrderRef {
     pub id: i64,
 }
 
+/// Rows per page of the paged streams (`order_files`, `orders_for_csv`): large enough that a
+/// 100 000-file metalink is 50 queries, small enough that a page is a few hundred KiB.
+pub const PAGE_ROWS: u32 = 2_000;
+
+/// The rows of successive keyset pages as one stream: `page(after)` reads the rows after the
+/// key `after` (the first page when None), `key` gives a row's key; a short page is the last.
+pub fn keyset_pages<'a, T, F, Fut>(page: F, key: fn(&T) -> i64) -> BoxStream<'a, StoreResult<T>>
+where
+    T: Send + 'a,
+    F: Fn(Option<i64>) -> Fut + Send + 'a,
+    Fut: std::future::Future<Output = StoreResult<Vec<T>>> + Send + 'a,
+{
+    use futures::{StreamExt, TryStreamExt};
+    // State: the key to read after, or None once the last page was read.
+    let pages = futures::stream::try_unfold(Some(None), move |after: Option<Option<i64>>| {
+        let next = after.map(&page);
+        async move {
+            let Some(next) = next else {
+                return Ok(None);
+            };
+            let rows = next.await?;
+            let last_page = rows.len() < PAGE_ROWS as usize;
+            let state = match rows.last() {
+                Some(last) if !last_page => Some(Some(key(last))),
+                _ => None,
+            };
+            if rows.is_empty() {
+                return Ok(None);
+            }
+            Ok(Some((rows, state)))
+        }
+    });
+    pages
+        .map_ok(|rows| futures::stream::iter(rows.into_iter().map(Ok)))
+        .try_flatten()
+        .boxed()
+}
+
 /// Orders, their tasks, sub-orders and files, and tenant settings.
 #[async_trait]
 pub trait OrderStore: Send + Sync {
@@ -243,13 +281,30 @@ pub trait OrderStore: Send + Sync {
         page: &PageRequest,
     ) -> StoreResult<OrderPage>;
 
-    /// Every order matching `filter`, by id ascending, with Σ files_size and Σ files_count
-    /// of its dataset tasks (the CSV export).
+    /// Up to `limit` orders matching `filter` with an id above `after` (all when None), by
+    /// id, with Σ files_size and Σ files_count of their dataset tasks: a page of the CSV
+    /// export.
+    async fn orders_for_csv_page(
+        &self,
+        tenant: &Tenant,
+        filter: &OrderFilter,
+        after: Option<i64>,
+        limit: u32,
+    ) -> StoreResult<Vec<(OrderHeader, i64, i64)>>;
+
+    /// Every order matching `filter`, by id, as `orders_for_csv_page` reads them: in pages,
+    /// so that a connection is held only while a page is read, never while the consumer of
+    /// the stream (a client on a slow link) makes it wait.
     fn orders_for_csv<'a>(
         &'a self,
         tenant: &'a Tenant,
         filter: &'a OrderFilter,
-    ) -> BoxStream<'a, StoreResult<(OrderHeader, i64, i64)>>;
+    ) -> BoxStream<'a, StoreResult<(OrderHeader, i64, i64)>> {
+        keyset_pages(
+            move |after| self.orders_for_csv_page(tenant, filter, after, PAGE_ROWS),
+            |row| row.0.id,
+        )
+    }
 
     /// Deletes the order, its tasks, sub-orders, files and archived basket `ORDER_<id>`.
     async fn remove_order(&self, tenant: &Tenant, id: i64) -> StoreResult<()>;
@@ -272,14 +327,30 @@ pub trait OrderStore: Send + Sync {
         sort: &[(FileSort, bool)],
     ) -> StoreResult<FilePage>;
 
-    /// Every file of an order matching `filter`, by id, with its CRC-32 when known (zip and
-    /// metalink are built from this stream: memory does not grow with the order).
+    /// Up to `limit` files of an order matching `filter` with an id above `after` (from the
+    /// first when None), by id, with their CRC-32 when known.
+    async fn order_files_page(
+        &self,
+        tenant: &Tenant,
+        order_id: i64,
+        filter: &FileFilter,
+        after: Option<i64>,
+        limit: u32,
+    ) -> StoreResult<Vec<(OrderFile, Option<u32>)>>;
+
+    /// Every file of an order matching `filter`, by id, read in pages (zip, metalink): memory
+    /// does not grow with the order, and a connection is held only while a page is read.
     fn order_files<'a>(
         &'a self,
         tenant: &'a Tenant,
         order_id: i64,
         filter: &'a FileFilter,
-    ) -> BoxStream<'a, StoreResult<(OrderFile, Option<u32>)>>;
+    ) -> BoxStream<'a, StoreResult<(OrderFile, Option<u32>)>> {
+        keyset_pages(
+            move |after| self.order_files_page(tenant, order_id, filter, after, PAGE_ROWS),
+            |row| row.0.id,
+        )
+    }
 
     /// Records the CRC-32 of files' contents (computed at retrieval or first read).
     async fn record_crcs(&self, tenant: &Tenant, crcs: &[(i64, u32)]) -> StoreResult<()>;

@@ -11,9 +11,20 @@ pub enum StoreError {
     /// Stored data that cannot be read back (a bug or a manual edit).
     #[error("corrupt stored data: {0}")]
     Corrupt(String),
-    /// The database could not be reached or failed.
+    /// The database cannot take the call now: unreachable, timed out, read-only or full.
+    /// The same call may succeed later (HTTP: 503 with `Retry-After`; the engine retries).
+    #[error("database unavailable")]
+    Unavailable(#[source] Box<dyn Error + Send + Sync>),
+    /// The database failed in another way.
     #[error("database failure")]
     Database(#[source] Box<dyn Error + Send + Sync>),
+}
+
+impl StoreError {
+    /// True when the failure is the database's availability, not the call's content.
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, StoreError::Unavailable(_))
+    }
 }
 
 /// Result of a store call.
