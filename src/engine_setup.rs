@@ -33,6 +33,7 @@ pub fn engine_config(settings: &Settings, backend: &str) -> EngineConfig {
         max_suborders_per_user: usize::try_from(settings.orders.max_active_suborders_per_user)
             .unwrap_or(usize::MAX),
         call_timeout: Duration::from_secs(30),
+        commit_timeout: Duration::from_secs(settings.engine.commit_timeout_secs),
     }
 }
 
@@ -44,6 +45,7 @@ pub fn start(settings: &Settings, store: Arc<dyn Store>, storages: Arc<Storages>
     ));
     Engine::start(
         engine_config(settings, store.backend()),
+        store.clone(),
         store,
         builder,
         storages,

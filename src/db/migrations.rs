@@ -28,6 +28,11 @@ const SQLITE: &[Script] = &[
         "files by order",
         include_str!("../../migrations/sqlite/0004_files_by_order.sql"),
     ),
+    (
+        5,
+        "health probe",
+        include_str!("../../migrations/sqlite/0005_health_probe.sql"),
+    ),
 ];
 
 const POSTGRES: &[Script] = &[
@@ -50,6 +55,11 @@ const POSTGRES: &[Script] = &[
         4,
         "files by order",
         include_str!("../../migrations/postgres/0004_files_by_order.sql"),
+    ),
+    (
+        5,
+        "health probe",
+        include_str!("../../migrations/postgres/0005_health_probe.sql"),
     ),
 ];
 

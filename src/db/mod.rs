@@ -53,6 +53,10 @@ pub async fn connect(url: &str) -> anyhow::Result<Arc<dyn Store>> {
     Ok(store)
 }
 
+/// Overwrites the prober's row: succeeds only when the database takes writes.
+const PROBE_WRITE: &str = "INSERT INTO health_probe (id, probed_at) VALUES (1, $1) \
+                           ON CONFLICT (id) DO UPDATE SET probed_at = excluded.probed_at";
+
 /// Applies pending migrations to `url` and returns.
 pub async fn migrate(url: &str) -> anyhow::Result<()> {
     connect(url)

@@ -121,9 +121,9 @@ macro_rules! impl_order_file_queries {
                 Ok(())
             }
 
-            /// Records CRC-32s in one transaction, one `UPDATE … CASE id` per chunk of ids.
+            /// Records CRC-32s, one `UPDATE … CASE id` per chunk of ids.
             async fn write_crcs(
-                &self,
+                conn: &mut <$db as sqlx::Database>::Connection,
                 tenant: &regards_order_actors::domain::Tenant,
                 crcs: &[(i64, u32)],
             ) -> regards_order_actors::ports::StoreResult<()> {
@@ -135,7 +135,6 @@ macro_rules! impl_order_file_queries {
                 if crcs.is_empty() {
                     return Ok(());
                 }
-                let mut tx = self.pool.begin().await.map_err(store_error)?;
                 for chunk in crcs.chunks(ID_CHUNK) {
                     let mut update =
                         sqlx::QueryBuilder::<$db>::new("UPDATE order_files SET crc32 = CASE id");
@@ -155,9 +154,9 @@ macro_rules! impl_order_file_queries {
                         list.push_bind(*id);
                     }
                     update.push(")");
-                    update.build().execute(&mut *tx).await.map_err(store_error)?;
+                    update.build().execute(&mut *conn).await.map_err(store_error)?;
                 }
-                tx.commit().await.map_err(store_error)
+                Ok(())
             }
 
             async fn read_file_of_order(

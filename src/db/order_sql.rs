@@ -44,6 +44,79 @@ macro_rules! impl_order_store {
                 Ok(())
             }
 
+            /// Locks the order row for the creation's transaction (a write, so that SQLite takes
+            /// its write lock before reading and Postgres locks the row) and answers the header
+            /// to store: None when the order was deleted or removed meanwhile; the stored
+            /// status and its date when a pause was committed meanwhile.
+            async fn lock_for_creation(
+                conn: &mut <$db as sqlx::Database>::Connection,
+                tenant: &regards_order_actors::domain::Tenant,
+                header: &regards_order_actors::domain::order::OrderHeader,
+            ) -> regards_order_actors::ports::StoreResult<
+                Option<regards_order_actors::domain::order::OrderHeader>,
+            > {
+                use crate::db::errors::store_error;
+                use regards_order_actors::domain::order::OrderStatus;
+                use sqlx::Row;
+                let row = sqlx::query(
+                    "UPDATE orders SET status = status WHERE tenant = $1 AND id = $2 \
+                     RETURNING status, status_date",
+                )
+                .bind(tenant.as_str())
+                .bind(header.id)
+                .fetch_optional(&mut *conn)
+                .await
+                .map_err(store_error)?;
+                let Some(row) = row else { return Ok(None) };
+                let status: String = row.try_get("status").map_err(store_error)?;
+                let status: OrderStatus = crate::db::order_rows::parse_name("order status", &status)?;
+                match status {
+                    OrderStatus::Deleted => Ok(None),
+                    OrderStatus::Paused if header.status == OrderStatus::Running => {
+                        let mut kept = header.clone();
+                        kept.status = status;
+                        kept.status_date = row.try_get("status_date").map_err(store_error)?;
+                        Ok(Some(kept))
+                    }
+                    _ => Ok(Some(header.clone())),
+                }
+            }
+
+            /// Deletes the order, its tasks, sub-orders, files and archived basket `ORDER_<id>`.
+            async fn delete_order(
+                conn: &mut <$db as sqlx::Database>::Connection,
+                tenant: &regards_order_actors::domain::Tenant,
+                id: i64,
+            ) -> regards_order_actors::ports::StoreResult<()> {
+                use crate::db::errors::store_error;
+                Self::delete_order_content(&mut *conn, tenant, id, true).await?;
+                sqlx::query("DELETE FROM orders WHERE tenant = $1 AND id = $2")
+                    .bind(tenant.as_str())
+                    .bind(id)
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(store_error)?;
+                // The basket the order was made from.
+                let statements = [
+                    "DELETE FROM basket_items WHERE basket_dataset_id IN (SELECT d.id FROM \
+                     basket_datasets d JOIN baskets b ON b.id = d.basket_id \
+                     WHERE b.tenant = $1 AND b.owner = $2)",
+                    "DELETE FROM basket_datasets WHERE basket_id IN \
+                     (SELECT id FROM baskets WHERE tenant = $1 AND owner = $2)",
+                    "DELETE FROM baskets WHERE tenant = $1 AND owner = $2",
+                ];
+                let basket = format!("ORDER_{id}");
+                for sql in statements {
+                    sqlx::query(sql)
+                        .bind(tenant.as_str())
+                        .bind(&basket)
+                        .execute(&mut *conn)
+                        .await
+                        .map_err(store_error)?;
+                }
+                Ok(())
+            }
+
         }
 
         #[async_trait::async_trait]
@@ -124,12 +197,18 @@ macro_rules! impl_order_store {
                 tasks: &[regards_order_actors::domain::order::DatasetTask],
                 suborders: &[regards_order_actors::domain::order::SubOrder],
                 files: &[regards_order_actors::domain::order::OrderFile],
-            ) -> regards_order_actors::ports::StoreResult<()> {
+            ) -> regards_order_actors::ports::StoreResult<regards_order_actors::ports::CreationWrite> {
                 use crate::db::errors::store_error;
                 use crate::db::order_sql::{FILE_CHUNK, SUBORDER_CHUNK, TASK_CHUNK};
+                use regards_order_actors::ports::CreationWrite;
                 use sqlx::types::Json;
                 let t = tenant.as_str();
                 let mut tx = self.pool.begin().await.map_err(store_error)?;
+                let Some(header) = Self::lock_for_creation(&mut tx, tenant, header).await? else {
+                    tx.commit().await.map_err(store_error)?;
+                    return Ok(CreationWrite::Discarded);
+                };
+                let header = &header;
                 Self::delete_order_content(&mut tx, tenant, header.id, true).await?;
                 for chunk in tasks.chunks(TASK_CHUNK) {
                     let mut insert = sqlx::QueryBuilder::<$db>::new(
@@ -195,7 +274,8 @@ macro_rules! impl_order_store {
                     insert.build().execute(&mut *tx).await.map_err(store_error)?;
                 }
                 Self::write_order_headers(&mut tx, &[(tenant, header)]).await?;
-                tx.commit().await.map_err(store_error)
+                tx.commit().await.map_err(store_error)?;
+                Ok(CreationWrite::Written)
             }
 
             async fn load_order(
@@ -220,27 +300,34 @@ macro_rules! impl_order_store {
 
             async fn apply_changes(
                 &self,
-                changes: &[regards_order_actors::ports::OrderChange],
+                changes: &[&regards_order_actors::ports::OrderChange],
             ) -> regards_order_actors::ports::StoreResult<()> {
                 use crate::db::errors::store_error;
                 use regards_order_actors::ports::OrderChange;
                 let mut tx = self.pool.begin().await.map_err(store_error)?;
                 // Files in batch order (a drop then later states); the headers, which only
-                // touch the orders table, together at the end.
+                // touch the orders table, together at the end. A removed order's header
+                // updates no row.
                 for change in changes {
                     match change {
                         OrderChange::Header { .. } => {}
                         OrderChange::FileStates { tenant, order_id, files } => {
                             Self::write_file_states(&mut tx, tenant, *order_id, files).await?;
                         }
+                        OrderChange::Crcs { tenant, crcs } => {
+                            Self::write_crcs(&mut tx, tenant, crcs).await?;
+                        }
                         // Dataset tasks stay: they keep the order's statistics.
                         OrderChange::DropFiles { tenant, order_id } => {
                             Self::delete_order_content(&mut tx, tenant, *order_id, false).await?;
                         }
+                        OrderChange::Remove { tenant, order_id } => {
+                            Self::delete_order(&mut tx, tenant, *order_id).await?;
+                        }
                     }
                 }
                 let headers = crate::db::order_header_sql::last_headers(changes.iter().filter_map(
-                    |change| match change {
+                    |change| match *change {
                         OrderChange::Header { tenant, header } => Some((tenant, header)),
                         _ => None,
                     },
@@ -287,41 +374,6 @@ macro_rules! impl_order_store {
                 self.read_orders_with_totals(tenant, filter, after, limit).await
             }
 
-            async fn remove_order(
-                &self,
-                tenant: &regards_order_actors::domain::Tenant,
-                id: i64,
-            ) -> regards_order_actors::ports::StoreResult<()> {
-                use crate::db::errors::store_error;
-                let mut tx = self.pool.begin().await.map_err(store_error)?;
-                Self::delete_order_content(&mut tx, tenant, id, true).await?;
-                sqlx::query("DELETE FROM orders WHERE tenant = $1 AND id = $2")
-                    .bind(tenant.as_str())
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(store_error)?;
-                // The basket the order was made from.
-                let statements = [
-                    "DELETE FROM basket_items WHERE basket_dataset_id IN (SELECT d.id FROM \
-                     basket_datasets d JOIN baskets b ON b.id = d.basket_id \
-                     WHERE b.tenant = $1 AND b.owner = $2)",
-                    "DELETE FROM basket_datasets WHERE basket_id IN \
-                     (SELECT id FROM baskets WHERE tenant = $1 AND owner = $2)",
-                    "DELETE FROM baskets WHERE tenant = $1 AND owner = $2",
-                ];
-                let basket = format!("ORDER_{id}");
-                for sql in statements {
-                    sqlx::query(sql)
-                        .bind(tenant.as_str())
-                        .bind(&basket)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(store_error)?;
-                }
-                tx.commit().await.map_err(store_error)
-            }
-
             async fn file_of_order(
                 &self,
                 tenant: &regards_order_actors::domain::Tenant,
@@ -356,14 +408,6 @@ macro_rules! impl_order_store {
                 Vec<(regards_order_actors::domain::order::OrderFile, Option<u32>)>,
             > {
                 self.read_order_files_page(tenant, order_id, filter, after, limit).await
-            }
-
-            async fn record_crcs(
-                &self,
-                tenant: &regards_order_actors::domain::Tenant,
-                crcs: &[(i64, u32)],
-            ) -> regards_order_actors::ports::StoreResult<()> {
-                self.write_crcs(tenant, crcs).await
             }
 
             async fn setting(

@@ -3,7 +3,7 @@
 use crate::db::{errors::store_error, migrations};
 use anyhow::Context;
 use async_trait::async_trait;
-use regards_order_actors::ports::{Store, StoreResult};
+use regards_order_actors::ports::{DatabaseProbe, Store, StoreResult};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{PgPool, Postgres};
 use std::str::FromStr;
@@ -43,14 +43,25 @@ crate::db::catalog_sql::impl_catalog_store!(PgStore, Postgres);
 crate::db::basket_sql::impl_basket_store!(PgStore, Postgres);
 crate::db::order_sql::impl_order_store!(PgStore, Postgres);
 
-#[async_trait]
 impl Store for PgStore {
     fn backend(&self) -> &'static str {
         "postgres"
     }
+}
 
+#[async_trait]
+impl DatabaseProbe for PgStore {
     async fn ping(&self) -> StoreResult<()> {
         sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map_err(store_error)?;
+        Ok(())
+    }
+
+    async fn probe_write(&self) -> StoreResult<()> {
+        sqlx::query(crate::db::PROBE_WRITE)
+            .bind(chrono::Utc::now().timestamp_millis())
             .execute(&self.pool)
             .await
             .map_err(store_error)?;

@@ -3,7 +3,7 @@
 use crate::db::{errors::store_error, migrations};
 use anyhow::Context;
 use async_trait::async_trait;
-use regards_order_actors::ports::{Store, StoreResult};
+use regards_order_actors::ports::{DatabaseProbe, Store, StoreResult};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Sqlite, SqlitePool};
 use std::str::FromStr;
@@ -51,14 +51,25 @@ crate::db::catalog_sql::impl_catalog_store!(SqliteStore, Sqlite);
 crate::db::basket_sql::impl_basket_store!(SqliteStore, Sqlite);
 crate::db::order_sql::impl_order_store!(SqliteStore, Sqlite);
 
-#[async_trait]
 impl Store for SqliteStore {
     fn backend(&self) -> &'static str {
         "sqlite"
     }
+}
 
+#[async_trait]
+impl DatabaseProbe for SqliteStore {
     async fn ping(&self) -> StoreResult<()> {
         sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map_err(store_error)?;
+        Ok(())
+    }
+
+    async fn probe_write(&self) -> StoreResult<()> {
+        sqlx::query(crate::db::PROBE_WRITE)
+            .bind(chrono::Utc::now().timestamp_millis())
             .execute(&self.pool)
             .await
             .map_err(store_error)?;

@@ -181,6 +181,16 @@ impl Plan {
     }
 }
 
+/// CRC-32s measured while planning, recorded through the order's actor.
+async fn record_measured_crcs(
+    state: &AppState,
+    tenant: &Tenant,
+    order_id: i64,
+    crcs: Vec<(i64, u32)>,
+) {
+    crate::downloads::single::record_crcs(&state.engine, tenant, order_id, crcs).await;
+}
+
 async fn plan(
     state: &AppState,
     tenant: &Tenant,
@@ -215,9 +225,7 @@ async fn plan(
         return Err(ApiError::NoContent);
     }
     plan.add_notice(&mut names, date);
-    if !plan.crcs.is_empty() {
-        state.store.record_crcs(tenant, &plan.crcs).await?;
-    }
+    record_measured_crcs(state, tenant, order_id, std::mem::take(&mut plan.crcs)).await;
     Ok(plan)
 }
 

@@ -13,7 +13,7 @@ use futures::StreamExt;
 use regards_order_actors::domain::Tenant;
 use regards_order_actors::domain::order::FileState;
 use regards_order_actors::engine::Engine;
-use regards_order_actors::engine::order::FilesDownloaded;
+use regards_order_actors::engine::order::{FilesDownloaded, RecordCrcs};
 use regards_order_actors::ports::{ByteRange, FileOfOrder};
 
 /// How long a client should wait before asking again for a file being restored.
@@ -33,6 +33,20 @@ pub async fn record(
         .await;
     if !matches!(sent, Ok(Some(Ok(())))) {
         tracing::warn!(order_id, "download outcome not recorded: {sent:?}");
+    }
+}
+
+/// Records CRC-32s measured while serving an order's files (best effort: a CRC not recorded
+/// is measured again next time). They reach the database through the order's actor.
+pub async fn record_crcs(engine: &Engine, tenant: &Tenant, order_id: i64, crcs: Vec<(i64, u32)>) {
+    if crcs.is_empty() {
+        return;
+    }
+    let sent = engine
+        .call(tenant, order_id, || RecordCrcs(crcs.clone()))
+        .await;
+    if !matches!(sent, Ok(Some(()))) {
+        tracing::warn!(order_id, "CRC-32s not recorded: {sent:?}");
     }
 }
 

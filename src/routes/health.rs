@@ -1,7 +1,11 @@
 //! `/health`, `/ready` and `/metrics`: no authentication.
 
+use crate::http::RETRY_AFTER_SECS;
 use crate::state::AppState;
+use actix_web::http::header;
 use actix_web::{HttpResponse, get, web};
+use regards_order_actors::engine::health::PING_TIMEOUT;
+use regards_order_actors::ports::StoreError;
 use serde_json::json;
 
 /// Registers the resource.
@@ -16,28 +20,42 @@ pub(super) async fn health() -> HttpResponse {
     HttpResponse::Ok().json(json!({"status": "UP"}))
 }
 
-/// The database answers: the service can take requests.
-#[utoipa::path(get, path = "/ready", tag = "operations", responses((status = 200, description = "database reachable"), (status = 503, description = "database down")))]
+/// The database takes requests and the engine runs: the service can take requests. Answers
+/// within a second whatever the database does (a readiness probe usually allows 1 s).
+#[utoipa::path(get, path = "/ready", tag = "operations", responses((status = 200, description = "database reachable"), (status = 503, description = "database down or engine stopped")))]
 #[get("/ready")]
 pub(super) async fn ready(state: web::Data<AppState>) -> HttpResponse {
-    let engine = state.engine.is_running();
-    match state.store.ping().await {
-        Ok(()) if engine => HttpResponse::Ok().json(json!({
-            "status": "UP",
-            "database": state.store.backend(),
-        })),
-        Ok(()) => HttpResponse::ServiceUnavailable().json(json!({
-            "status": "DOWN",
-            "database": state.store.backend(),
-            "engine": "stopped",
-        })),
-        Err(e) => {
-            tracing::warn!(error = %e, "readiness check failed");
-            HttpResponse::ServiceUnavailable().json(json!({
-                "status": "DOWN",
-                "database": state.store.backend(),
-            }))
+    let backend = state.store.backend();
+    let down = |reason: &str| {
+        HttpResponse::ServiceUnavailable()
+            .insert_header((header::RETRY_AFTER, RETRY_AFTER_SECS.to_string()))
+            .json(json!({"status": "DOWN", "database": backend, "reason": reason}))
+    };
+    if !state.engine.is_running() {
+        return down("the order engine is stopped");
+    }
+    let database = state.engine.database();
+    if !database.is_up() {
+        return down("the database is unavailable");
+    }
+    match tokio::time::timeout(PING_TIMEOUT, state.store.ping()).await {
+        Ok(Ok(())) => HttpResponse::Ok().json(json!({"status": "UP", "database": backend})),
+        Ok(Err(e)) => {
+            database.report_failure(&unavailable(e));
+            down("the database is unavailable")
         }
+        Err(_) => {
+            database.report_failure(&StoreError::Unavailable("no answer to a ping".into()));
+            down("the database does not answer")
+        }
+    }
+}
+
+/// A failed ping is the database's availability, whatever its cause.
+fn unavailable(e: StoreError) -> StoreError {
+    match e {
+        StoreError::Unavailable(_) => e,
+        other => StoreError::Unavailable(Box::new(other)),
     }
 }
 

@@ -23,6 +23,8 @@ pub struct EngineConfig {
     pub max_suborders_per_user: usize,
     /// Longest wait for an actor's answer.
     pub call_timeout: Duration,
+    /// Longest wait for an acknowledged change to commit: then the action fails (503).
+    pub commit_timeout: Duration,
 }
 
 impl Default for EngineConfig {
@@ -37,6 +39,7 @@ impl Default for EngineConfig {
             app_suborder_hours: 2,
             max_suborders_per_user: 2,
             call_timeout: Duration::from_secs(30),
+            commit_timeout: Duration::from_secs(5),
         }
     }
 }

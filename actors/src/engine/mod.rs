@@ -1,25 +1,29 @@
 //! The order engine: a registry actor routing to one supervised actor per active order,
 //! a slot scheduler, and persistence actors writing changes in batches.
 
+mod backoff;
 mod config;
+pub mod health;
 pub mod order;
 pub mod persistence;
+mod prober;
 pub mod registry;
 pub mod slots;
 mod status;
 
 pub use config::EngineConfig;
+pub use health::DatabaseHealth;
 pub use status::EngineStatus;
 
 use crate::domain::Tenant;
 use crate::domain::order::Order;
-use crate::ports::{OrderBuilder, OrderStore, StorageResolver};
+use crate::ports::{DatabaseProbe, OrderBuilder, OrderStore, StorageResolver};
 use actix::dev::ToEnvelope;
 use actix::prelude::*;
 use futures::StreamExt;
 use order::OrderActor;
 use persistence::{Flush, PersistenceActor};
-use registry::{Activate, ActorMap, Entry, RegistryActor, StartOrder};
+use registry::{Activate, ActivationError, ActorMap, Entry, RegistryActor, StartOrder};
 use slots::SlotScheduler;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, OnceLock};
@@ -27,11 +31,14 @@ use std::sync::{Arc, OnceLock};
 /// What every actor of the engine shares.
 pub struct EngineDeps {
     pub store: Arc<dyn OrderStore>,
+    pub probe: Arc<dyn DatabaseProbe>,
     pub builder: Arc<dyn OrderBuilder>,
     pub storages: Arc<dyn StorageResolver>,
     pub persistence: Vec<Addr<PersistenceActor>>,
     pub slots: Addr<SlotScheduler>,
     pub config: EngineConfig,
+    /// Whether the database takes writes now.
+    pub health: Arc<DatabaseHealth>,
     registry: OnceLock<Addr<RegistryActor>>,
     /// Order actors re-created after they died.
     pub restarts: std::sync::atomic::AtomicU64,
@@ -41,6 +48,13 @@ impl EngineDeps {
     /// The registry (set once the engine is started).
     pub fn registry(&self) -> Option<&Addr<RegistryActor>> {
         self.registry.get()
+    }
+
+    /// The persistence actor that writes the changes of order `id` (always the same one, so
+    /// that an order's changes are written in the order they were made).
+    pub fn persistence_of(&self, id: i64) -> &Addr<PersistenceActor> {
+        let index = usize::try_from(id.unsigned_abs()).unwrap_or(0) % self.persistence.len();
+        &self.persistence[index]
     }
 }
 
@@ -68,11 +82,15 @@ impl Engine {
     pub fn start(
         config: EngineConfig,
         store: Arc<dyn OrderStore>,
+        probe: Arc<dyn DatabaseProbe>,
         builder: Arc<dyn OrderBuilder>,
         storages: Arc<dyn StorageResolver>,
     ) -> Self {
+        let health = Arc::new(DatabaseHealth::default());
         let persistence = (0..config.persistence_shards.max(1))
-            .map(|_| PersistenceActor::new(store.clone(), config.flush_delay).start())
+            .map(|_| {
+                PersistenceActor::new(store.clone(), health.clone(), config.flush_delay).start()
+            })
             .collect();
         let slots = SlotScheduler::new(config.max_suborders_per_user).start();
         let arbiters: Vec<ArbiterHandle> = (0..config.arbiters)
@@ -80,17 +98,20 @@ impl Engine {
             .collect();
         let deps = Arc::new(EngineDeps {
             store,
+            probe,
             builder,
             storages,
             persistence,
             slots,
             config,
+            health,
             registry: OnceLock::new(),
             restarts: std::sync::atomic::AtomicU64::new(0),
         });
         let map = Arc::new(ActorMap::new());
         let registry = RegistryActor::new(deps.clone(), map.clone(), arbiters).start();
         let _ = deps.registry.set(registry.clone());
+        prober::start(deps.clone());
         Self {
             deps,
             registry,
@@ -101,6 +122,11 @@ impl Engine {
     /// The engine's settings.
     pub fn config(&self) -> &EngineConfig {
         &self.deps.config
+    }
+
+    /// Whether the database takes writes now, as the engine last saw it.
+    pub fn database(&self) -> &DatabaseHealth {
+        &self.deps.health
     }
 
     /// The actor of an order if it is active now (no activation).
@@ -141,7 +167,10 @@ impl Engine {
             .timeout(self.deps.config.call_timeout)
             .await
             .map_err(|e| EngineError::Unavailable(e.to_string()))?
-            .map_err(EngineError::Store)
+            .map_err(|e| match e {
+                ActivationError::Database(text) => EngineError::Store(text),
+                other => EngineError::Unavailable(other.to_string()),
+            })
     }
 
     /// Sends `make()` to the order's actor and waits for the answer (None: no such order).

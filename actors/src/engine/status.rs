@@ -19,8 +19,22 @@ const INSPECT_TIMEOUT: Duration = Duration::from_millis(500);
 pub struct EngineStatus {
     pub registry: RegistryFigures,
     pub orders: Vec<ActorInfo>,
+    /// Orders whose actor died and waits to be re-created (backoff).
+    pub restarting: Vec<RestartingOrder>,
     pub slots: SlotsStatus,
     pub persistence: Vec<PersistenceStatus>,
+}
+
+/// An order whose actor died and waits to be re-created.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RestartingOrder {
+    pub order_id: i64,
+    pub tenant: String,
+    /// Deaths of this order's actor since it was last forgotten.
+    pub restarts: u32,
+    /// Milliseconds until it is re-created.
+    pub restart_in_millis: u64,
 }
 
 /// The registry's own figures.
@@ -46,6 +60,17 @@ pub(super) async fn collect(
         .timeout(deps.config.call_timeout)
         .await
         .map_err(busy)?;
+    let mut restarting: Vec<RestartingOrder> = status
+        .restarting
+        .iter()
+        .map(|((tenant, id), restarts, wait)| RestartingOrder {
+            order_id: *id,
+            tenant: tenant.to_string(),
+            restarts: *restarts,
+            restart_in_millis: u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
+        })
+        .collect();
+    restarting.sort_by(|a, b| (&a.tenant, a.order_id).cmp(&(&b.tenant, b.order_id)));
     let mut orders: Vec<ActorInfo> = futures::stream::iter(status.entries)
         .map(|e| async move { e.addr.send(Inspect).timeout(INSPECT_TIMEOUT).await.ok() })
         .buffer_unordered(64)
@@ -76,6 +101,7 @@ pub(super) async fn collect(
             arbiters: status.arbiters,
         },
         orders,
+        restarting,
         slots,
         persistence,
     })

@@ -12,21 +12,29 @@ pub use basket_store::BasketStore;
 pub use catalog_store::{CatalogCounts, CatalogStore, ObjectRow, ObjectScope};
 pub use order_builder::{CreationError, CreationPlan, OrderBuilder};
 pub use order_store::{
-    FileFilter, FileOfOrder, FilePage, FileSort, IdKind, LABEL_CONSTRAINT, ListedOrder,
-    OrderChange, OrderFilter, OrderPage, OrderRef, OrderSort, OrderStore, PAGE_ROWS, PageRequest,
-    StatusFilter, StoredOrder, keyset_pages,
+    CreationWrite, FileFilter, FileOfOrder, FilePage, FileSort, IdKind, LABEL_CONSTRAINT,
+    ListedOrder, OrderChange, OrderFilter, OrderPage, OrderRef, OrderSort, OrderStore, PAGE_ROWS,
+    PageRequest, StatusFilter, StoredOrder, keyset_pages,
 };
 pub use storage::{Admission, ByteRange, FileContent, Storage, StorageError, StorageResolver};
 pub use store_error::{StoreError, StoreResult};
 
 use async_trait::async_trait;
 
-/// Everything the service keeps in its database, behind one handle.
+/// Whether the database answers, for the engine's health prober and `/ready`.
 #[async_trait]
-pub trait Store: CatalogStore + BasketStore + OrderStore + Send + Sync + 'static {
+pub trait DatabaseProbe: Send + Sync {
+    /// Checks that the database answers a read.
+    async fn ping(&self) -> StoreResult<()>;
+
+    /// Checks that the database takes a write (one row of its own, overwritten each time).
+    async fn probe_write(&self) -> StoreResult<()>;
+}
+
+/// Everything the service keeps in its database, behind one handle.
+pub trait Store:
+    CatalogStore + BasketStore + OrderStore + DatabaseProbe + Send + Sync + 'static
+{
     /// Short name of the backend (`sqlite`, `postgres`), for logs and `/ready`.
     fn backend(&self) -> &'static str;
-
-    /// Checks that the database answers.
-    async fn ping(&self) -> StoreResult<()>;
 }

@@ -54,8 +54,24 @@ pub enum OrderChange {
         order_id: i64,
         files: Vec<(i64, FileState, Option<String>)>,
     },
+    /// CRC-32s of files' contents (read at retrieval or at a first zip).
+    Crcs {
+        tenant: Tenant,
+        crcs: Vec<(i64, u32)>,
+    },
     /// The order's files and sub-orders are gone (delete, expiration).
     DropFiles { tenant: Tenant, order_id: i64 },
+    /// The order, its tasks, sub-orders, files and archived basket are gone (hard removal).
+    Remove { tenant: Tenant, order_id: i64 },
+}
+
+/// What `store_creation` did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CreationWrite {
+    /// The content and header are stored.
+    Written,
+    /// The order was deleted or removed meanwhile: nothing was written.
+    Discarded,
 }
 
 /// Restriction on statuses of a search.
@@ -242,7 +258,9 @@ pub trait OrderStore: Send + Sync {
     ) -> StoreResult<()>;
 
     /// Writes what creation computed and the new header in one transaction (whatever an
-    /// interrupted creation left is replaced). Files are inserted in batches.
+    /// interrupted creation left is replaced). Files are inserted in batches. An action
+    /// committed while creation ran wins: a DELETED (or removed) order gets nothing, a PAUSED
+    /// one keeps its status.
     async fn store_creation(
         &self,
         tenant: &Tenant,
@@ -250,7 +268,7 @@ pub trait OrderStore: Send + Sync {
         tasks: &[DatasetTask],
         suborders: &[SubOrder],
         files: &[OrderFile],
-    ) -> StoreResult<()>;
+    ) -> StoreResult<CreationWrite>;
 
     /// The whole order, or None.
     async fn load_order(&self, tenant: &Tenant, id: i64) -> StoreResult<Option<StoredOrder>>;
@@ -258,8 +276,9 @@ pub trait OrderStore: Send + Sync {
     /// The order row and its dataset tasks, or None.
     async fn order_header(&self, tenant: &Tenant, id: i64) -> StoreResult<Option<ListedOrder>>;
 
-    /// Writes every change in one transaction.
-    async fn apply_changes(&self, changes: &[OrderChange]) -> StoreResult<()>;
+    /// Writes every change in one transaction, in order. Writing the same changes twice
+    /// leaves the database as writing them once.
+    async fn apply_changes(&self, changes: &[&OrderChange]) -> StoreResult<()>;
 
     /// The id and location of each file of a sub-order, by id: what a retrieval run keeps.
     async fn suborder_locations(
@@ -306,9 +325,6 @@ pub trait OrderStore: Send + Sync {
         )
     }
 
-    /// Deletes the order, its tasks, sub-orders, files and archived basket `ORDER_<id>`.
-    async fn remove_order(&self, tenant: &Tenant, id: i64) -> StoreResult<()>;
-
     /// A file of the tenant with its order's id and owner, or None.
     async fn file_of_order(
         &self,
@@ -351,9 +367,6 @@ pub trait OrderStore: Send + Sync {
             |row| row.0.id,
         )
     }
-
-    /// Records the CRC-32 of files' contents (computed at retrieval or first read).
-    async fn record_crcs(&self, tenant: &Tenant, crcs: &[(i64, u32)]) -> StoreResult<()>;
 
     /// A tenant setting's stored value, if any.
     async fn setting(&self, tenant: &Tenant, name: &str) -> StoreResult<Option<serde_json::Value>>;

@@ -43,7 +43,15 @@ pub(super) async fn act(
         None => Err(ApiError::NotFound(None)),
         Some(Ok(snapshot)) => Ok(snapshot),
         Some(Err(ActionError::Refused(refusal))) => Err(ApiError::Refused(refusal.code())),
-        Some(Err(ActionError::Persist(e))) => Err(ApiError::Unavailable(e.to_string())),
+        Some(Err(ActionError::Unavailable)) => Err(ApiError::Unavailable(
+            crate::http::DATABASE_UNAVAILABLE.to_owned(),
+        )),
+        Some(Err(ActionError::Persist(e))) => {
+            tracing::warn!(order_id = id, error = %e, "action not committed");
+            Err(ApiError::Unavailable(
+                "The action could not be saved, please try again later".to_owned(),
+            ))
+        }
     }
 }
 

@@ -2,7 +2,8 @@
 
 use super::OrderActor;
 use super::messages::{
-    Act, Action, ActionError, Crash, FilesDownloaded, GetOrder, Inspect, OrderSnapshot, SyncToStore,
+    Act, Action, ActionError, Crash, FilesDownloaded, GetOrder, Inspect, OrderSnapshot, RecordCrcs,
+    SyncToStore,
 };
 use crate::domain::order::{FileState, OrderStatus, expiration_date, may_manage};
 use crate::engine::slots::ReleaseOrder;
@@ -47,7 +48,7 @@ impl OrderActor {
         });
     }
 
-    /// Applies an action to the aggregate; answers extra changes to write with it.
+    /// Applies an action to the aggregate; answers the changes to write with its header.
     fn apply(
         &mut self,
         action: Action,
@@ -74,6 +75,10 @@ impl OrderActor {
                 self.dirty_files.clear();
                 return Ok(vec![OrderChange::DropFiles { tenant, order_id }]);
             }
+            Action::Remove => {
+                self.order.check_remove().map_err(ActionError::Refused)?;
+                return Ok(vec![OrderChange::Remove { tenant, order_id }]);
+            }
             Action::Retry {
                 suborder_duration,
                 max_lifetime,
@@ -90,12 +95,15 @@ impl OrderActor {
                     .order
                     .retry(now, expiration)
                     .map_err(ActionError::Refused)?;
-                self.dirty_files
-                    .extend(changed.into_iter().map(|(id, s)| (id, s, None)));
                 self.resume_work(ctx);
+                let files = changed.into_iter().map(|(id, s)| (id, s, None)).collect();
+                return Ok(vec![OrderChange::FileStates {
+                    tenant,
+                    order_id,
+                    files,
+                }]);
             }
             Action::CheckRestart => self.order.check_restart().map_err(ActionError::Refused)?,
-            Action::Remove => self.order.check_remove().map_err(ActionError::Refused)?,
         }
         Ok(Vec::new())
     }
@@ -112,57 +120,42 @@ impl Handler<Act> for OrderActor {
             action = ?msg.action,
             "order action"
         );
+        if !self.deps.health.is_up() {
+            // Refused before anything changes: nothing to undo, nothing half applied.
+            return Box::pin(fut::ready(Err(ActionError::Unavailable)));
+        }
         let header = &self.order.header;
         if let Err(refusal) =
             may_manage(&header.owner, &msg.requester.email, msg.requester.is_admin)
         {
             return Box::pin(fut::ready(Err(ActionError::Refused(refusal))));
         }
-        let extra = match self.apply(msg.action, ctx) {
-            Ok(extra) => extra,
+        let changes = match self.apply(msg.action, ctx) {
+            Ok(changes) => changes,
             Err(e) => return Box::pin(fut::ready(Err(e))),
         };
         if matches!(msg.action, Action::CheckRestart) {
             return Box::pin(fut::ready(Ok(self.snapshot())));
         }
-        if matches!(msg.action, Action::Remove) {
-            let store = self.deps.store.clone();
-            let tenant = self.order.tenant.clone();
-            let id = self.id();
-            let remove = async move { store.remove_order(&tenant, id).await };
-            return Box::pin(
-                remove
-                    .into_actor(self)
-                    .map(|result, act, ctx| match result {
-                        Ok(()) => {
-                            if let Some(registry) = act.deps.registry() {
-                                registry.do_send(crate::engine::registry::Passivated {
-                                    tenant: act.order.tenant.clone(),
-                                    id: act.id(),
-                                    addr: ctx.address(),
-                                });
-                            }
-                            ctx.stop();
-                            Ok(act.snapshot())
-                        }
-                        Err(e) => Err(ActionError::Persist(
-                            crate::engine::persistence::PersistError(e.to_string()),
-                        )),
-                    }),
-            );
+        let removal = matches!(msg.action, Action::Remove);
+        if !removal {
+            self.schedule_expiry(ctx);
         }
-        self.schedule_expiry(ctx);
-        let write = self.persist_now(extra);
-        Box::pin(write.into_actor(self).map(|result, act, ctx| match result {
-            Ok(()) => {
-                act.last_persisted = Some(Utc::now());
-                Ok(act.snapshot())
-            }
-            Err(e) => {
-                // Memory and database disagree now: restart from the database.
-                tracing::error!(order_id = act.id(), error = %e, "action not committed");
-                ctx.stop();
-                Err(ActionError::Persist(e))
+        let write = self.persist_now(changes, !removal);
+        Box::pin(write.into_actor(self).map(move |result, act, ctx| {
+            act.ack_settled(&result, ctx);
+            match result {
+                Ok(()) if removal => {
+                    act.leave(ctx);
+                    Ok(act.snapshot())
+                }
+                Ok(()) => Ok(act.snapshot()),
+                Err(e) => {
+                    // Memory went ahead of the database: start again from what it holds.
+                    tracing::warn!(order_id = act.id(), error = %e, "action not committed");
+                    act.reload(ctx);
+                    Err(ActionError::Persist(e))
+                }
             }
         }))
     }
@@ -178,25 +171,37 @@ impl Handler<GetOrder> for OrderActor {
 }
 
 impl Handler<FilesDownloaded> for OrderActor {
-    type Result = ResponseActFuture<Self, Result<(), ActionError>>;
+    type Result = Result<(), ActionError>;
 
     fn handle(&mut self, msg: FilesDownloaded, ctx: &mut Self::Context) -> Self::Result {
         self.touch(ctx);
         let now = Utc::now();
+        let mut changed = false;
         for (id, state, reason) in msg.files {
             if matches!(state, FileState::Downloaded | FileState::DownloadError)
                 && self.order.set_file_state(id, state, now).is_some()
             {
                 self.dirty_files.push((id, state, reason));
+                changed = true;
             }
         }
-        self.release_finished_slots();
-        let write = self.persist_now(Vec::new());
-        Box::pin(write.into_actor(self).map(|result, act, _| {
-            result
-                .map(|()| act.last_persisted = Some(Utc::now()))
-                .map_err(ActionError::Persist)
-        }))
+        if changed {
+            self.release_finished_slots();
+            self.persist_later(ctx);
+        }
+        Ok(())
+    }
+}
+
+impl Handler<RecordCrcs> for OrderActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: RecordCrcs, ctx: &mut Self::Context) {
+        if msg.0.is_empty() {
+            return;
+        }
+        self.dirty_crcs.extend(msg.0);
+        self.schedule_background(ctx);
     }
 }
 
@@ -204,11 +209,9 @@ impl Handler<SyncToStore> for OrderActor {
     type Result = ResponseActFuture<Self, Result<(), ActionError>>;
 
     fn handle(&mut self, _: SyncToStore, _: &mut Self::Context) -> Self::Result {
-        if self.dirty_files.is_empty() && !self.header_dirty && !self.unconfirmed {
+        let Some(write) = self.sync() else {
             return Box::pin(fut::ready(Ok(())));
-        }
-        // Acknowledged, so it also commits the background changes queued before it.
-        let write = self.persist_now(Vec::new());
+        };
         Box::pin(write.into_actor(self).map(|result, act, _| {
             result
                 .map(|()| act.last_persisted = Some(Utc::now()))

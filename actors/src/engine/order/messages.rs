@@ -24,6 +24,9 @@ pub enum ActionError {
     /// The change could not be committed.
     #[error(transparent)]
     Persist(#[from] PersistError),
+    /// The database is down: the action is refused before anything changes.
+    #[error("the database is unavailable")]
+    Unavailable,
 }
 
 /// What readers of an order see.
@@ -66,11 +69,17 @@ pub struct Act {
 }
 
 /// Files were downloaded (DOWNLOADED) or failed to (DOWNLOAD_ERROR, with the reason).
+/// Recorded as progress: answered at once, written within the flush delay, never dropped.
 #[derive(Message)]
 #[rtype(result = "Result<(), ActionError>")]
 pub struct FilesDownloaded {
     pub files: Vec<(i64, FileState, Option<String>)>,
 }
+
+/// CRC-32s measured outside retrieval (a first zip), to record as progress.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct RecordCrcs(pub Vec<(i64, u32)>);
 
 /// Writes what the actor has not written yet and answers once committed, so that a reader of
 /// the database right after sees what the actor shows (read-your-writes).
@@ -107,12 +116,13 @@ pub struct Crash;
 #[rtype(result = "()")]
 pub(crate) struct CreationPlanned(pub Result<CreationPlan, CreationError>);
 
-/// Creation's content is stored (internal).
+/// Creation's content was written, or not (internal).
 #[derive(Message)]
 #[rtype(result = "()")]
-pub(crate) struct CreationStored(
-    pub Result<(super::progress::Created, crate::domain::order::OrderHeader), String>,
-);
+pub(crate) struct CreationStored {
+    pub result: Result<crate::ports::CreationWrite, crate::ports::StoreError>,
+    pub content: super::creation::Unstored,
+}
 
 /// One retrieval ended (internal). Results of an older generation are ignored.
 #[derive(Message)]
@@ -121,6 +131,8 @@ pub(crate) struct FileRetrieved {
     pub generation: u64,
     pub file_id: i64,
     pub outcome: Result<(), String>,
+    /// CRC-32 of the content, read once the file is available (local files).
+    pub crc32: Option<u32>,
 }
 
 /// A sub-order's retrieval run ended (internal).

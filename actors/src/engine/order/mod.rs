@@ -2,21 +2,21 @@
 //! the aggregate; acknowledged changes are committed before the answer, background ones are
 //! batched by the persistence actors.
 
+mod creation;
 mod handlers;
 mod messages;
 mod progress;
 mod retrieval;
+mod writes;
 
 pub use messages::{
     Act, Action, ActionError, ActorInfo, Crash, FilesDownloaded, GetOrder, Inspect, OrderSnapshot,
-    Requester, SyncToStore,
+    RecordCrcs, Requester, SyncToStore,
 };
 
 use crate::domain::order::{FileState, Order, OrderKind, OrderStatus};
 use crate::engine::EngineDeps;
-use crate::engine::persistence::{Persist, PersistError};
-use crate::engine::registry::Passivated;
-use crate::ports::OrderChange;
+use crate::engine::registry::{Passivated, Reload};
 use actix::prelude::*;
 use chrono::{DateTime, Utc};
 use std::collections::{HashMap, HashSet};
@@ -66,9 +66,16 @@ pub struct OrderActor {
     creating: bool,
     /// File changes not yet sent to the persistence actor.
     dirty_files: Vec<(i64, FileState, Option<String>)>,
+    /// CRC-32s not yet sent to the persistence actor.
+    dirty_crcs: Vec<(i64, u32)>,
     header_dirty: bool,
-    /// Background changes were sent but no acknowledged write has followed them yet.
-    unconfirmed: bool,
+    /// Background messages sent and not yet confirmed committed: the actor does not leave
+    /// memory before they are.
+    unconfirmed: usize,
+    /// Acknowledged writes under way: background progress made meanwhile is held back until
+    /// they are settled, so that no change computed after an action that fails to commit is
+    /// ever written.
+    acks_in_flight: usize,
     flush_scheduled: bool,
     last_persisted: Option<DateTime<Utc>>,
     last_activity: Instant,
@@ -93,8 +100,10 @@ impl OrderActor {
             granted: HashSet::new(),
             creating: false,
             dirty_files: Vec::new(),
+            dirty_crcs: Vec::new(),
             header_dirty: false,
-            unconfirmed: false,
+            unconfirmed: 0,
+            acks_in_flight: 0,
             flush_scheduled: false,
             last_persisted: None,
             last_activity: Instant::now(),
@@ -114,99 +123,14 @@ impl OrderActor {
         }
     }
 
-    fn persistence(&self) -> Addr<crate::engine::persistence::PersistenceActor> {
-        let shards = &self.deps.persistence;
-        let index = usize::try_from(self.id().unsigned_abs()).unwrap_or(0) % shards.len().max(1);
-        shards[index].clone()
+    fn persistence(&self) -> &Addr<crate::engine::persistence::PersistenceActor> {
+        self.deps.persistence_of(self.id())
     }
 
     /// Publishes the order as it is now, for readers that do not message the actor. Called
     /// wherever the header, the runs or the creation flag change, before any answer.
     fn publish(&self) {
         self.gauges.publish(self.snapshot());
-    }
-
-    /// Everything not yet written, as changes (the header always last, so it wins).
-    fn take_changes(&mut self, with_header: bool) -> Vec<OrderChange> {
-        let mut changes = Vec::new();
-        if !self.dirty_files.is_empty() {
-            changes.push(OrderChange::FileStates {
-                tenant: self.order.tenant.clone(),
-                order_id: self.id(),
-                files: std::mem::take(&mut self.dirty_files),
-            });
-        }
-        if with_header || self.header_dirty {
-            changes.push(OrderChange::Header {
-                tenant: self.order.tenant.clone(),
-                header: self.order.header.clone(),
-            });
-        }
-        self.header_dirty = false;
-        changes
-    }
-
-    /// Sends `changes` with pending ones before them and waits for the commit.
-    fn persist_now(
-        &mut self,
-        extra: Vec<OrderChange>,
-    ) -> impl Future<Output = Result<(), PersistError>> + 'static {
-        self.publish();
-        let mut changes = self.take_changes(true);
-        // This acknowledged write commits whatever background changes were queued before it.
-        self.unconfirmed = false;
-        // Header last: a DropFiles must not be followed by an older file state.
-        let header = changes.pop();
-        changes.extend(extra);
-        changes.extend(header);
-        let addr = self.persistence();
-        let timeout = self.deps.config.call_timeout;
-        async move {
-            match addr
-                .send(Persist { changes, ack: true })
-                .timeout(timeout)
-                .await
-            {
-                Ok(result) => result,
-                Err(e) => Err(PersistError(format!("persistence actor: {e}"))),
-            }
-        }
-    }
-
-    /// Marks background progress to write within the flush delay.
-    fn persist_later(&mut self, ctx: &mut Context<Self>) {
-        self.publish();
-        self.header_dirty = true;
-        if self.flush_scheduled {
-            return;
-        }
-        self.flush_scheduled = true;
-        ctx.run_later(self.deps.config.flush_delay, |act, ctx| {
-            act.flush_scheduled = false;
-            let changes = act.take_changes(false);
-            if changes.is_empty() {
-                return;
-            }
-            let addr = act.persistence();
-            act.unconfirmed = true;
-            let send = async move {
-                addr.send(Persist {
-                    changes,
-                    ack: false,
-                })
-                .await
-            };
-            // `wait`: the next flush cannot overtake this one, so the order of writes holds.
-            ctx.wait(send.into_actor(act).map(|result, act, _| match result {
-                Ok(Ok(())) => act.last_persisted = Some(Utc::now()),
-                Ok(Err(e)) => {
-                    tracing::error!(order_id = act.id(), error = %e, "progress not written")
-                }
-                Err(e) => {
-                    tracing::error!(order_id = act.id(), error = %e, "persistence unreachable")
-                }
-            }));
-        });
     }
 
     /// Marks activity: passivation waits for `passivate_after` without any.
@@ -221,16 +145,35 @@ impl OrderActor {
         let every = (after / 2).clamp(Duration::from_millis(100), Duration::from_secs(30));
         ctx.run_interval(every, move |act, ctx| {
             if act.is_idle_candidate() && act.last_activity.elapsed() >= after {
-                if let Some(registry) = act.deps.registry() {
-                    registry.do_send(Passivated {
-                        tenant: act.order.tenant.clone(),
-                        id: act.id(),
-                        addr: ctx.address(),
-                    });
-                }
-                ctx.stop();
+                act.leave(ctx);
             }
         });
+    }
+
+    /// Stops so as to be re-created from the database once it is up: memory went ahead of
+    /// what the database holds (an action that did not commit).
+    fn reload(&mut self, ctx: &mut Context<Self>) {
+        if let Some(registry) = self.deps.registry() {
+            registry.do_send(Reload {
+                tenant: self.order.tenant.clone(),
+                id: self.id(),
+                addr: ctx.address(),
+            });
+        }
+        ctx.stop();
+    }
+
+    /// Leaves memory for good: the registry forgets this actor (it is not a death), and the
+    /// actor stops.
+    fn leave(&mut self, ctx: &mut Context<Self>) {
+        if let Some(registry) = self.deps.registry() {
+            registry.do_send(Passivated {
+                tenant: self.order.tenant.clone(),
+                id: self.id(),
+                addr: ctx.address(),
+            });
+        }
+        ctx.stop();
     }
 
     fn is_idle_candidate(&self) -> bool {
@@ -244,7 +187,10 @@ impl OrderActor {
             && self.runs.is_empty()
             && self.order.header.available_count == 0
             && self.dirty_files.is_empty()
+            && self.dirty_crcs.is_empty()
             && !self.header_dirty
+            && self.unconfirmed == 0
+            && self.acks_in_flight == 0
     }
 
     fn info(&self) -> ActorInfo {

@@ -1,5 +1,7 @@
 //! A sub-order's retrieval run: asks each pending file's storage to make it available,
-//! a bounded number at a time, and reports every result to the actor.
+//! a bounded number at a time, and reports every result (with the file's CRC-32) to the
+//! actor. While the database is down a run starts no new file: the progress kept in memory
+//! until the database is back stays bounded by the retrievals already under way.
 
 use super::OrderActor;
 use super::messages::{FileRetrieved, RunEnded};
@@ -12,9 +14,6 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
-/// CRCs written in one transaction.
-const CRC_BATCH: usize = 500;
-
 /// CRC-32 of a file's content, or None when it cannot be read (the download will say why).
 async fn crc32_of(storage: &dyn crate::ports::Storage, url: &str) -> Option<u32> {
     let mut content = storage.open(url, None).await.ok()?.stream;
@@ -23,20 +22,6 @@ async fn crc32_of(storage: &dyn crate::ports::Storage, url: &str) -> Option<u32>
         hasher.update(&chunk.ok()?);
     }
     Some(hasher.finalize())
-}
-
-/// Stores CRCs (best effort: a missing one is computed again at the first zip).
-async fn record_crcs(
-    store: &dyn crate::ports::OrderStore,
-    tenant: &crate::domain::Tenant,
-    crcs: &[(i64, u32)],
-) {
-    if crcs.is_empty() {
-        return;
-    }
-    if let Err(e) = store.record_crcs(tenant, crcs).await {
-        tracing::warn!(error = %e, "cannot record CRC-32 of retrieved files");
-    }
 }
 
 /// Decrements the in-flight gauge however the retrieval ends (cancellation included).
@@ -71,6 +56,7 @@ impl OrderActor {
         let generation = self.generation;
         let addr = ctx.address();
         let store = self.deps.store.clone();
+        let health = self.deps.health.clone();
         let storages = self.deps.storages.clone();
         let gauges = self.gauges.clone();
         let tenant = self.order.tenant.clone();
@@ -78,6 +64,7 @@ impl OrderActor {
         let keep = Duration::from_secs(u64::from(self.keep_hours()) * 3600);
         let concurrency = self.deps.config.retrievals_per_suborder.max(1);
         actix::spawn(async move {
+            health.wait_until_up().await;
             // Only ids and locations, so that a run waiting on a tape costs little memory.
             let files = match store
                 .suborder_locations(&tenant, order_id, suborder_id)
@@ -94,13 +81,14 @@ impl OrderActor {
                 }
             };
             drop(pending);
-            let mut crcs: Vec<(i64, u32)> = Vec::new();
             let work = futures::stream::iter(files)
                 // One file at a time waits for its storage to admit it: a run queued on a
                 // busy tape holds one waiting future, not one per file.
                 .then(|(file_id, url)| {
                     let storage = storages.resolve(&url);
+                    let health = health.clone();
                     async move {
+                        health.wait_until_up().await;
                         let admission = match &storage {
                             Some(storage) => storage.admit().await,
                             None => Admission::immediate(),
@@ -132,30 +120,20 @@ impl OrderActor {
                     }
                 })
                 .buffer_unordered(concurrency)
-                .for_each(|(file_id, outcome, crc)| {
-                    if let Some(crc) = crc {
-                        crcs.push((file_id, crc));
-                    }
+                .for_each(|(file_id, outcome, crc32)| {
                     // do_send: results to oneself are never dropped for a full mailbox.
                     addr.do_send(FileRetrieved {
                         generation,
                         file_id,
                         outcome,
+                        crc32,
                     });
-                    let flush = (crcs.len() >= CRC_BATCH).then(|| std::mem::take(&mut crcs));
-                    let store = store.clone();
-                    let tenant = tenant.clone();
-                    async move {
-                        if let Some(batch) = flush {
-                            record_crcs(store.as_ref(), &tenant, &batch).await;
-                        }
-                    }
+                    futures::future::ready(())
                 });
             tokio::select! {
                 () = token.cancelled() => {}
                 () = work => {}
             }
-            record_crcs(store.as_ref(), &tenant, &crcs).await;
             addr.do_send(RunEnded {
                 generation,
                 suborder_id,

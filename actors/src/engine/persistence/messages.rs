@@ -2,19 +2,36 @@
 
 use crate::ports::OrderChange;
 use actix::prelude::*;
+use tokio::sync::oneshot;
 
-/// Changes to write; with `ack`, the answer comes once they are committed.
+/// Changes to write. Sent with `do_send` so that one sender's messages keep their order (a
+/// `send` to a full mailbox would wait and could be overtaken); the outcome comes back on
+/// `reply`.
 #[derive(Message)]
-#[rtype(result = "Result<(), PersistError>")]
+#[rtype(result = "()")]
 pub struct Persist {
-    pub changes: Vec<OrderChange>,
-    pub ack: bool,
+    /// Progress (files retrieved, downloaded, CRC-32s): never dropped, retried until it
+    /// commits, whatever the database does meanwhile.
+    pub background: Vec<OrderChange>,
+    /// An action's changes: committed with everything queued before them, or dropped with an
+    /// error on `reply` (the action is then not applied).
+    pub acknowledged: Vec<OrderChange>,
+    /// Answered once the message is committed (or its acknowledged changes dropped).
+    pub reply: Option<oneshot::Sender<Result<(), PersistError>>>,
+    /// The sender waits: write at once rather than within the flush delay.
+    pub urgent: bool,
 }
 
-/// Writes everything queued and answers once committed (graceful shutdown).
+/// Writes everything queued and answers once committed (graceful shutdown, and before an
+/// order is loaded from the database).
 #[derive(Message)]
 #[rtype(result = "Result<(), PersistError>")]
 pub struct Flush;
+
+/// The database is back: retry now rather than at the end of the backoff.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct RetryNow;
 
 /// Asks for the writer's figures (`/admin/actors`).
 #[derive(Message)]
@@ -40,4 +57,8 @@ pub struct PersistenceStatus {
     pub batches: u64,
     /// Transactions that failed since start.
     pub failures: u64,
+    /// Failures in a row of the transaction being retried (0 when the last one committed).
+    pub consecutive_failures: u32,
+    /// Milliseconds until the next attempt, while retrying.
+    pub retry_in_millis: Option<u64>,
 }

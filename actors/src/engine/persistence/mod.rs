@@ -1,113 +1,231 @@
-//! The persistence actor: writes order changes to the database in batches (group commit).
+//! The persistence actor: the one writer of order changes, in batches (group commit).
 //!
-//! A change that an HTTP answer acknowledges is sent with `ack`: the caller waits until the
-//! transaction holding it has committed, and concurrent acknowledged changes share one
-//! transaction. Background progress (a file became AVAILABLE) is written without waiting,
-//! within `flush_delay`; after a crash it is re-derived, since retrieval is idempotent.
+//! An acknowledged change (an action an HTTP answer confirms) starts a transaction at once;
+//! everything queued meanwhile rides along, and the sender hears once it is committed — or
+//! that it was not, in which case the action is not applied anywhere. Background progress (a
+//! file became AVAILABLE, was downloaded, its CRC-32) waits at most `flush_delay` and is never
+//! dropped: a transaction that fails keeps it and is retried with capped exponential backoff
+//! until it commits, so that what a response showed during a database outage reaches the
+//! database once it is back. Every change is idempotent (states, headers, deletions), so a
+//! batch written twice — a commit whose answer was lost — is harmless.
 
 mod handlers;
 mod messages;
+mod queue;
 
-pub use messages::{Flush, Persist, PersistError, PersistenceStatus, Status};
+pub use messages::{Flush, Persist, PersistError, PersistenceStatus, RetryNow, Status};
 
-use crate::ports::{OrderChange, OrderStore};
+use crate::engine::backoff::Backoff;
+use crate::engine::health::DatabaseHealth;
+use crate::ports::{OrderChange, OrderStore, StoreError, StoreResult};
 use actix::prelude::*;
+use queue::{Queued, WriteQueue};
 use std::sync::Arc;
-use std::time::Duration;
-use tokio::sync::oneshot;
+use std::time::{Duration, Instant};
+
+/// Longest time one transaction may take before it is abandoned (rolled back) and retried: a
+/// database that hangs must not stop progress forever.
+const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Pause after a first failed transaction: a blip of the database costs little.
+const FIRST_RETRY: Duration = Duration::from_millis(50);
+
+/// Longest pause between attempts: a database that comes back is written to within this
+/// (sooner, when the health prober sees it back and asks for a retry).
+const LONGEST_RETRY: Duration = Duration::from_secs(5);
 
 /// One batching writer. Several may run (sharded by order id); each writes its own orders.
 pub struct PersistenceActor {
     store: Arc<dyn OrderStore>,
+    health: Arc<DatabaseHealth>,
     flush_delay: Duration,
-    pending: Vec<OrderChange>,
-    waiters: Vec<oneshot::Sender<Result<(), PersistError>>>,
+    queue: WriteQueue,
     flushing: bool,
     flush_scheduled: bool,
+    backoff: Backoff,
+    /// The pending retry after a failure, and when it fires.
+    retry: Option<(SpawnHandle, Instant)>,
+    /// After a failure that is not the database's availability, messages are written one per
+    /// transaction until one commits, so that a message the database refuses is found and
+    /// dropped instead of blocking everything behind it.
+    isolate: bool,
     status: PersistenceStatus,
 }
 
+/// What a transaction attempt gives back: each message with its outcome.
+type Attempt = Vec<(Queued, StoreResult<()>)>;
+
 impl PersistenceActor {
-    /// A writer on `store` that holds background changes at most `flush_delay`.
-    pub fn new(store: Arc<dyn OrderStore>, flush_delay: Duration) -> Self {
+    /// A writer on `store` that holds background changes at most `flush_delay` and reports the
+    /// database's availability to `health`.
+    pub fn new(
+        store: Arc<dyn OrderStore>,
+        health: Arc<DatabaseHealth>,
+        flush_delay: Duration,
+    ) -> Self {
         Self {
             store,
+            health,
             flush_delay,
-            pending: Vec::new(),
-            waiters: Vec::new(),
+            queue: WriteQueue::default(),
             flushing: false,
             flush_scheduled: false,
+            backoff: Backoff::new(FIRST_RETRY, LONGEST_RETRY),
+            retry: None,
+            isolate: false,
             status: PersistenceStatus::default(),
         }
     }
 
-    /// Starts a flush now if none is running, or schedules one within `flush_delay`.
-    fn schedule(&mut self, ctx: &mut Context<Self>, urgent: bool) {
-        if self.flushing || self.pending.is_empty() {
+    fn enqueue(&mut self, message: Queued, ctx: &mut Context<Self>) {
+        self.queue.push(message);
+        self.status.queue_length = self.queue.change_count();
+        self.schedule(ctx);
+    }
+
+    /// Starts a transaction now when someone waits, or within `flush_delay`; nothing while
+    /// one runs or while a retry waits for its backoff.
+    fn schedule(&mut self, ctx: &mut Context<Self>) {
+        if self.flushing || self.retry.is_some() || self.queue.is_empty() {
             return;
         }
-        if urgent {
+        if self.queue.is_urgent() {
             self.flush(ctx);
         } else if !self.flush_scheduled {
             self.flush_scheduled = true;
             ctx.run_later(self.flush_delay, |act, ctx| {
                 act.flush_scheduled = false;
-                if !act.flushing {
+                if !act.flushing && act.retry.is_none() {
                     act.flush(ctx);
                 }
             });
         }
     }
 
-    /// Writes everything pending in one transaction, then answers the waiters.
+    /// Writes everything queued: in one transaction, or one per message while isolating.
     fn flush(&mut self, ctx: &mut Context<Self>) {
-        if self.pending.is_empty() {
+        let batch = self.queue.take();
+        self.status.queue_length = 0;
+        if batch.iter().all(|m| m.changes().next().is_none()) {
+            // Only callers waiting for what came before, which is committed.
+            WriteQueue::committed(batch);
             return;
         }
-        let batch = std::mem::take(&mut self.pending);
-        let waiters = std::mem::take(&mut self.waiters);
         self.flushing = true;
-        self.status.queue_length = 0;
         let store = self.store.clone();
-        let size = batch.len();
-        let started = std::time::Instant::now();
-        let write = async move { store.apply_changes(&batch).await.map(|()| batch) };
-        ctx.spawn(write.into_actor(self).map(move |result, act, ctx| {
+        let isolate = self.isolate;
+        let size = batch.iter().map(|m| m.changes().count()).sum();
+        let started = Instant::now();
+        let write = attempt(store, batch, isolate);
+        ctx.spawn(write.into_actor(self).map(move |outcome, act, ctx| {
             act.flushing = false;
-            act.status.batches += 1;
             act.status.last_batch_size = size;
             act.status.last_batch_millis = started.elapsed().as_secs_f64() * 1000.0;
+            act.settle(outcome);
+            act.status.queue_length = act.queue.change_count();
+            act.after_attempt(ctx);
+        }));
+    }
+
+    /// Answers, requeues or drops each message of an attempt.
+    fn settle(&mut self, outcome: Attempt) {
+        let mut failed = Vec::new();
+        let mut cause: Option<StoreError> = None;
+        for (message, result) in outcome {
             match result {
-                Ok(_) => {
-                    for w in waiters {
-                        let _ = w.send(Ok(()));
-                    }
+                Ok(()) => WriteQueue::committed(vec![message]),
+                Err(e) if !e.is_unavailable() && self.isolate => {
+                    WriteQueue::rejected(message, &PersistError(e.to_string()))
                 }
                 Err(e) => {
-                    tracing::error!(error = %e, changes = size, "cannot write order changes");
-                    act.status.failures += 1;
-                    for w in waiters {
-                        let _ = w.send(Err(PersistError(e.to_string())));
-                    }
+                    failed.push(message);
+                    cause.get_or_insert(e);
                 }
             }
-            if act.pending.is_empty() {
-                // Waiters with nothing queued (a Flush) asked only for what came before.
-                for w in act.waiters.drain(..) {
-                    let _ = w.send(Ok(()));
-                }
-            }
-            let urgent = !act.waiters.is_empty();
-            act.schedule(ctx, urgent);
-        }));
+        }
+        let Some(cause) = cause else {
+            self.status.batches += 1;
+            self.health.report_success();
+            self.backoff.reset();
+            self.isolate = false;
+            return;
+        };
+        self.status.failures += 1;
+        if cause.is_unavailable() {
+            self.health.report_failure(&cause);
+        } else {
+            tracing::warn!(error = %cause, "order changes not written; retried one message at a time");
+            self.isolate = true;
+        }
+        self.queue.failed(failed, &PersistError(cause.to_string()));
+        self.backoff.failed();
+    }
+
+    /// Schedules the retry after a failure, or the next transaction.
+    fn after_attempt(&mut self, ctx: &mut Context<Self>) {
+        self.status.consecutive_failures = self.backoff.failures();
+        if self.backoff.failures() == 0 || self.queue.is_empty() {
+            self.status.retry_in_millis = None;
+            self.schedule(ctx);
+            return;
+        }
+        let delay = self.backoff.delay();
+        self.status.retry_in_millis = Some(u64::try_from(delay.as_millis()).unwrap_or(u64::MAX));
+        let handle = ctx.run_later(delay, |act, ctx| {
+            act.retry = None;
+            act.status.retry_in_millis = None;
+            act.schedule_now(ctx);
+        });
+        self.retry = Some((handle, Instant::now() + delay));
+    }
+
+    /// Writes at once whatever waits (a retry that is due).
+    fn schedule_now(&mut self, ctx: &mut Context<Self>) {
+        if !self.flushing && !self.queue.is_empty() {
+            self.flush(ctx);
+        }
+    }
+}
+
+/// One transaction for the whole batch, or one per message while isolating.
+async fn attempt(store: Arc<dyn OrderStore>, batch: Vec<Queued>, isolate: bool) -> Attempt {
+    if isolate {
+        let mut outcome = Vec::with_capacity(batch.len());
+        for message in batch {
+            let changes: Vec<&OrderChange> = message.changes().collect();
+            let result = write(store.as_ref(), &changes).await;
+            outcome.push((message, result));
+        }
+        return outcome;
+    }
+    let changes: Vec<&OrderChange> = batch.iter().flat_map(Queued::changes).collect();
+    let result = write(store.as_ref(), &changes).await;
+    // Every message of the batch shares the transaction's outcome.
+    let shared = result.map_err(|e| (e.is_unavailable(), e.to_string()));
+    batch
+        .into_iter()
+        .map(|message| {
+            let result = shared
+                .clone()
+                .map_err(|(unavailable, text)| match unavailable {
+                    true => StoreError::Unavailable(text.into()),
+                    false => StoreError::Database(text.into()),
+                });
+            (message, result)
+        })
+        .collect()
+}
+
+/// One transaction, abandoned (rolled back) after `ATTEMPT_TIMEOUT`.
+async fn write(store: &dyn OrderStore, changes: &[&OrderChange]) -> StoreResult<()> {
+    match tokio::time::timeout(ATTEMPT_TIMEOUT, store.apply_changes(changes)).await {
+        Ok(result) => result,
+        Err(_) => Err(StoreError::Unavailable(
+            format!("no commit within {} s", ATTEMPT_TIMEOUT.as_secs()).into(),
+        )),
     }
 }
 
 impl Actor for PersistenceActor {
     type Context = Context<Self>;
-
-    fn started(&mut self, ctx: &mut Self::Context) {
-        // Bounded: an overloaded writer pushes back on the order actors.
-        ctx.set_mailbox_capacity(1024);
-    }
 }

@@ -1,11 +1,14 @@
 //! Handlers of the registry.
 
-use super::{Activate, Entry, Passivated, RegistryActor, RegistryStatus, StartOrder, Status};
+use super::{
+    Activate, ActivationError, Entry, Passivated, RegistryActor, RegistryStatus, Reload,
+    StartOrder, Status,
+};
 use actix::prelude::*;
 use tokio::sync::oneshot;
 
 impl Handler<Activate> for RegistryActor {
-    type Result = ResponseFuture<Result<Option<Entry>, String>>;
+    type Result = ResponseFuture<Result<Option<Entry>, ActivationError>>;
 
     fn handle(&mut self, msg: Activate, ctx: &mut Self::Context) -> Self::Result {
         let key = (msg.tenant, msg.id);
@@ -13,13 +16,19 @@ impl Handler<Activate> for RegistryActor {
             if entry.addr.connected() {
                 return Box::pin(async move { Ok(Some(entry)) });
             }
-            self.note_death(&key);
+            self.note_death(&key, ctx);
+        }
+        if let Some(retry_in) = self.restarts.waiting(&key) {
+            return Box::pin(async move { Err(ActivationError::Restarting { retry_in }) });
         }
         let (tx, rx) = oneshot::channel();
         self.activate(key, tx, ctx);
         Box::pin(async move {
-            rx.await
-                .unwrap_or_else(|_| Err("the registry dropped the activation".into()))
+            rx.await.unwrap_or_else(|_| {
+                Err(ActivationError::Database(
+                    "the registry dropped the activation".into(),
+                ))
+            })
         })
     }
 }
@@ -38,6 +47,23 @@ impl Handler<Passivated> for RegistryActor {
     fn handle(&mut self, msg: Passivated, _: &mut Self::Context) {
         let key = (msg.tenant, msg.id);
         self.map.remove_if(&key, |_, e| e.addr == msg.addr);
+        self.restarts.forget(&key);
+    }
+}
+
+impl Handler<Reload> for RegistryActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: Reload, ctx: &mut Self::Context) {
+        let key = (msg.tenant, msg.id);
+        if self
+            .map
+            .remove_if(&key, |_, e| e.addr == msg.addr)
+            .is_some()
+        {
+            tracing::info!(tenant = %key.0, order_id = key.1, "order actor reloads from the database");
+            self.recreate_when_up(key, ctx);
+        }
     }
 }
 
@@ -54,6 +80,7 @@ impl Handler<Status> for RegistryActor {
                 .load(std::sync::atomic::Ordering::Relaxed),
             arbiters: self.arbiters.len(),
             entries: self.map.iter().map(|e| e.value().clone()).collect(),
+            restarting: self.restarts.all_waiting(),
         })
     }
 }

@@ -1,18 +1,34 @@
 //! Messages of the registry.
 
 use super::Entry;
+use super::restarts::OrderKey;
 use crate::domain::Tenant;
 use crate::domain::order::Order;
 use crate::engine::order::OrderActor;
 use actix::prelude::*;
+use std::time::Duration;
 
 /// The actor of an order, started from the database when needed; None when the order does
 /// not exist.
 #[derive(Message)]
-#[rtype(result = "Result<Option<Entry>, String>")]
+#[rtype(result = "Result<Option<Entry>, ActivationError>")]
 pub struct Activate {
     pub tenant: Tenant,
     pub id: i64,
+}
+
+/// Why an order's actor could not be had.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ActivationError {
+    /// The actor died and waits to be re-created (backoff).
+    #[error("the order's actor is restarting; try again in {} s", .retry_in.as_secs().max(1))]
+    Restarting { retry_in: Duration },
+    /// The database cannot serve now.
+    #[error("the database is unavailable: {0}")]
+    DatabaseUnavailable(String),
+    /// The database failed otherwise.
+    #[error("cannot load the order: {0}")]
+    Database(String),
 }
 
 /// Starts the actor of a new order (its row is already stored).
@@ -30,6 +46,16 @@ pub struct Passivated {
     pub addr: Addr<OrderActor>,
 }
 
+/// An order actor stops because its memory went ahead of the database (an action that did
+/// not commit): it is re-created from the database once the database is up. Not a death.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Reload {
+    pub tenant: Tenant,
+    pub id: i64,
+    pub addr: Addr<OrderActor>,
+}
+
 /// Asks for the registry's figures and the entries to inspect.
 #[derive(Message)]
 #[rtype(result = "RegistryStatus")]
@@ -42,4 +68,6 @@ pub struct RegistryStatus {
     pub total_restarts: u64,
     pub arbiters: usize,
     pub entries: Vec<Entry>,
+    /// Orders whose actor died and waits to be re-created: deaths so far, wait left.
+    pub restarting: Vec<(OrderKey, u32, Duration)>,
 }

@@ -1,20 +1,28 @@
 //! The registry actor: the only writer of the map from (tenant, order id) to order actor.
 //! It activates order actors on demand from the database, spreads them over one arbiter per
 //! core, forgets passivated ones, and re-creates those whose mailbox closed (a panic ends an
-//! actix actor: nothing restarts it by itself). Handlers read the map through a `DashMap`
-//! it publishes, so the registry is not on the path of every request.
+//! actix actor: nothing restarts it by itself) with backoff, and those that stopped to reload
+//! from the database once it is up. Handlers read the map through a `DashMap` it publishes,
+//! so the registry is not on the path of every request.
 
 mod handlers;
 mod messages;
+mod restarts;
 
-pub use messages::{Activate, Passivated, RegistryStatus, StartOrder, Status};
+pub use messages::{
+    Activate, ActivationError, Passivated, RegistryStatus, Reload, StartOrder, Status,
+};
+pub use restarts::OrderKey;
 
 use crate::domain::Tenant;
 use crate::domain::order::Order;
 use crate::engine::EngineDeps;
 use crate::engine::order::{ActorGauges, OrderActor};
+use crate::engine::persistence::Flush;
+use crate::ports::{StoreError, StoredOrder};
 use actix::prelude::*;
 use dashmap::DashMap;
+use restarts::Restarts;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -22,6 +30,10 @@ use tokio::sync::oneshot;
 
 /// How often the registry looks for actors that died.
 const SWEEP_EVERY: Duration = Duration::from_secs(1);
+
+/// Pause before a failed re-creation is tried again once the database is up: a load that
+/// fails for another reason is not retried in a tight loop.
+const RELOAD_RETRY: Duration = Duration::from_secs(1);
 
 /// An order actor's address and gauges.
 #[derive(Clone)]
@@ -33,7 +45,8 @@ pub struct Entry {
 /// The published map.
 pub type ActorMap = DashMap<(Tenant, i64), Entry>;
 
-type Waiters = Vec<oneshot::Sender<Result<Option<Entry>, String>>>;
+type Waiter = oneshot::Sender<Result<Option<Entry>, ActivationError>>;
+type Waiters = Vec<Waiter>;
 
 /// Owner of the order actors.
 pub struct RegistryActor {
@@ -41,8 +54,8 @@ pub struct RegistryActor {
     map: Arc<ActorMap>,
     arbiters: Vec<ArbiterHandle>,
     next_arbiter: usize,
-    loading: HashMap<(Tenant, i64), Waiters>,
-    restarts: HashMap<(Tenant, i64), u32>,
+    loading: HashMap<OrderKey, Waiters>,
+    restarts: Restarts,
 }
 
 impl RegistryActor {
@@ -54,14 +67,14 @@ impl RegistryActor {
             arbiters,
             next_arbiter: 0,
             loading: HashMap::new(),
-            restarts: HashMap::new(),
+            restarts: Restarts::default(),
         }
     }
 
     /// Starts an actor for `order` on an arbiter picked by the order id, and publishes it.
     fn spawn_actor(&mut self, order: Order) -> Entry {
         let key = (order.tenant.clone(), order.header.id);
-        let restarts = self.restarts.get(&key).copied().unwrap_or(0);
+        let restarts = self.restarts.total(&key);
         let gauges = Arc::new(ActorGauges::default());
         let deps = self.deps.clone();
         let actor_gauges = gauges.clone();
@@ -80,52 +93,80 @@ impl RegistryActor {
         entry
     }
 
-    /// Counts and forgets an actor whose mailbox closed without passivation.
-    fn note_death(&mut self, key: &(Tenant, i64)) {
-        if self.map.remove(key).is_some() {
-            *self.restarts.entry(key.clone()).or_insert(0) += 1;
-            self.deps
-                .restarts
-                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            tracing::warn!(tenant = %key.0, order_id = key.1, "order actor died; re-created from the database");
+    /// Counts an actor whose mailbox closed without passivation, and schedules its
+    /// re-creation after the backoff its deaths call for.
+    fn note_death(&mut self, key: &OrderKey, ctx: &mut Context<Self>) {
+        if self.map.remove(key).is_none() {
+            return;
         }
+        let delay = self.restarts.died(key);
+        self.deps
+            .restarts
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        tracing::warn!(
+            tenant = %key.0,
+            order_id = key.1,
+            deaths = self.restarts.total(key),
+            restart_in_secs = delay.as_secs(),
+            "order actor died; re-created from the database after a pause"
+        );
+        let key = key.clone();
+        ctx.run_later(delay, move |act, ctx| act.recreate(key, ctx));
     }
 
-    /// Loads the order and starts its actor; concurrent activations share one load.
-    fn activate(
-        &mut self,
-        key: (Tenant, i64),
-        waiter: oneshot::Sender<Result<Option<Entry>, String>>,
-        ctx: &mut Context<Self>,
-    ) {
+    /// Re-creates an order's actor from the database; tried again once the database is up
+    /// when that fails.
+    fn recreate(&mut self, key: OrderKey, ctx: &mut Context<Self>) {
+        self.restarts.recreating(&key);
+        let alive = self.map.get(&key).is_some_and(|e| e.addr.connected());
+        if alive || self.loading.contains_key(&key) {
+            return;
+        }
+        let (tx, rx) = oneshot::channel();
+        self.activate(key.clone(), tx, ctx);
+        ctx.spawn(rx.into_actor(self).map(move |outcome, act, ctx| {
+            if !matches!(outcome, Ok(Ok(_))) {
+                act.recreate_when_up(key, ctx);
+            }
+        }));
+    }
+
+    /// Re-creates an order's actor once the database takes writes again.
+    fn recreate_when_up(&mut self, key: OrderKey, ctx: &mut Context<Self>) {
+        let health = self.deps.health.clone();
+        let wait = async move {
+            tokio::time::sleep(RELOAD_RETRY).await;
+            health.wait_until_up().await;
+        };
+        ctx.spawn(
+            wait.into_actor(self)
+                .map(move |(), act, ctx| act.recreate(key, ctx)),
+        );
+    }
+
+    /// Loads the order and starts its actor; concurrent activations share one load. What the
+    /// order's persistence actor still holds is written first, so the load sees every change
+    /// an earlier life of the actor made.
+    fn activate(&mut self, key: OrderKey, waiter: Waiter, ctx: &mut Context<Self>) {
         if let Some(waiters) = self.loading.get_mut(&key) {
             waiters.push(waiter);
             return;
         }
         self.loading.insert(key.clone(), vec![waiter]);
         let store = self.deps.store.clone();
-        let load = async move { store.load_order(&key.0, key.1).await.map(|o| (key, o)) };
-        ctx.spawn(load.into_actor(self).map(|result, act, _| {
-            let (key, result) = match result {
-                Ok((key, stored)) => {
-                    let entry = stored.map(|s| {
-                        let order =
-                            Order::new(key.0.clone(), s.header, s.tasks, s.suborders, s.files);
-                        act.spawn_actor(order)
-                    });
-                    (key, Ok(entry))
-                }
-                Err(e) => {
-                    tracing::error!(error = %e, "cannot load an order");
-                    // Which key failed is unknown here: answer every loader that waits.
-                    let keys: Vec<_> = act.loading.keys().cloned().collect();
-                    for k in keys {
-                        for w in act.loading.remove(&k).unwrap_or_default() {
-                            let _ = w.send(Err(e.to_string()));
-                        }
-                    }
-                    return;
-                }
+        let writer = self.deps.persistence_of(key.1).clone();
+        let timeout = self.deps.config.commit_timeout;
+        let load = async move {
+            let loaded = load(writer, store.as_ref(), &key, timeout).await;
+            (key, loaded)
+        };
+        ctx.spawn(load.into_actor(self).map(|(key, loaded), act, _| {
+            let result = match loaded {
+                Ok(stored) => Ok(stored.map(|s| {
+                    let order = Order::new(key.0.clone(), s.header, s.tasks, s.suborders, s.files);
+                    act.spawn_actor(order)
+                })),
+                Err(e) => Err(e),
             };
             for w in act.loading.remove(&key).unwrap_or_default() {
                 let _ = w.send(result.clone());
@@ -133,19 +174,47 @@ impl RegistryActor {
         }));
     }
 
-    /// Re-creates the actors of live orders that died, without waiting for a request.
+    /// Re-creates the actors of live orders that died, without waiting for a request, and
+    /// forgets deaths of long ago.
     fn sweep(&mut self, ctx: &mut Context<Self>) {
-        let dead: Vec<(Tenant, i64)> = self
+        let dead: Vec<OrderKey> = self
             .map
             .iter()
             .filter(|e| !e.value().addr.connected())
             .map(|e| e.key().clone())
             .collect();
         for key in dead {
-            self.note_death(&key);
-            let (tx, _rx) = oneshot::channel();
-            self.activate(key, tx, ctx);
+            self.note_death(&key, ctx);
         }
+        self.restarts.prune();
+    }
+}
+
+/// Writes what the order's persistence actor holds, then reads the order.
+async fn load(
+    writer: Addr<crate::engine::persistence::PersistenceActor>,
+    store: &dyn crate::ports::OrderStore,
+    key: &OrderKey,
+    timeout: Duration,
+) -> Result<Option<StoredOrder>, ActivationError> {
+    match writer.send(Flush).timeout(timeout).await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => return Err(ActivationError::DatabaseUnavailable(e.to_string())),
+        Err(e) => return Err(ActivationError::DatabaseUnavailable(e.to_string())),
+    }
+    store.load_order(&key.0, key.1).await.map_err(|e| {
+        if !e.is_unavailable() {
+            tracing::error!(tenant = %key.0, order_id = key.1, error = %e, "cannot load an order");
+        }
+        activation_error(&e)
+    })
+}
+
+fn activation_error(e: &StoreError) -> ActivationError {
+    if e.is_unavailable() {
+        ActivationError::DatabaseUnavailable(e.to_string())
+    } else {
+        ActivationError::Database(e.to_string())
     }
 }
 

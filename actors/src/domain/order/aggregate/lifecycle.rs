@@ -136,7 +136,8 @@ impl Order {
     }
 
     /// Ends asynchronous creation with the computed content. A pause requested meanwhile is
-    /// kept; no dataset task gives DONE_WITH_WARNING with `empty_message`.
+    /// kept; a deletion requested meanwhile wins (the content is not taken); no dataset task
+    /// gives DONE_WITH_WARNING with `empty_message`.
     pub fn complete_creation(
         &mut self,
         tasks: Vec<DatasetTask>,
@@ -146,6 +147,9 @@ impl Order {
         empty_message: &str,
         now: DateTime<Utc>,
     ) {
+        if self.header.status == OrderStatus::Deleted {
+            return;
+        }
         self.set_tasks(tasks);
         self.header.expiration_date = Some(expiration);
         self.set_content(suborders, files);
@@ -158,8 +162,11 @@ impl Order {
         self.after_change(now);
     }
 
-    /// Ends asynchronous creation in failure.
+    /// Ends asynchronous creation in failure (a deletion requested meanwhile wins).
     pub fn fail_creation(&mut self, message: &str, expiration: DateTime<Utc>, now: DateTime<Utc>) {
+        if self.header.status == OrderStatus::Deleted {
+            return;
+        }
         self.header.expiration_date = Some(expiration);
         self.header.message = Some(message.to_owned());
         self.set_status(OrderStatus::Failed, now);
