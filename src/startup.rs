@@ -35,7 +35,8 @@ impl Application {
         }
         tracing::info!(settings = ?settings, "effective configuration");
         let database_url = settings.effective_database_url();
-        let store = db::connect(&database_url).await?;
+        let wait = std::time::Duration::from_secs(settings.engine.commit_timeout_secs);
+        let store = db::connect_waiting(&database_url, wait).await?;
         tracing::info!(
             backend = store.backend(),
             url = db::redact(&database_url),

@@ -23,6 +23,7 @@ pub use sqlite::SqliteStore;
 use anyhow::Context;
 use regards_order_actors::ports::Store;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// Which backend a URL selects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,11 +45,21 @@ impl Backend {
     }
 }
 
+/// Longest wait of a call for a connection (Postgres) or for the write lock (SQLite) when
+/// none is given: past it the call fails as the database's unavailability.
+pub const DEFAULT_WAIT: Duration = Duration::from_secs(5);
+
 /// Connects to `url`, applies pending migrations and returns the store.
 pub async fn connect(url: &str) -> anyhow::Result<Arc<dyn Store>> {
+    connect_waiting(url, DEFAULT_WAIT).await
+}
+
+/// Same, with calls that wait at most `wait` for a connection or the write lock, so that a
+/// request reaching a database that is down answers 503 within a bounded time.
+pub async fn connect_waiting(url: &str, wait: Duration) -> anyhow::Result<Arc<dyn Store>> {
     let store: Arc<dyn Store> = match Backend::of(url)? {
-        Backend::Sqlite => Arc::new(SqliteStore::connect(url).await?),
-        Backend::Postgres => Arc::new(PgStore::connect(url).await?),
+        Backend::Sqlite => Arc::new(SqliteStore::connect(url, wait).await?),
+        Backend::Postgres => Arc::new(PgStore::connect(url, wait).await?),
     };
     Ok(store)
 }

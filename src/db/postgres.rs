@@ -16,8 +16,9 @@ pub struct PgStore {
 }
 
 impl PgStore {
-    /// Connects and migrates.
-    pub async fn connect(url: &str) -> anyhow::Result<Self> {
+    /// Connects and migrates; a call waits at most `wait` for a connection (a server that is
+    /// down fails calls after that, as unavailable).
+    pub async fn connect(url: &str, wait: Duration) -> anyhow::Result<Self> {
         // Custom plans for every execution: sqlx prepares statements, and after five runs
         // Postgres may switch to a generic plan costed on the statistics of the moment. On a
         // table that grows during a bulk import (empty when first analysed) that plan is a
@@ -27,7 +28,7 @@ impl PgStore {
             .options([("plan_cache_mode", "force_custom_plan")]);
         let pool = PgPoolOptions::new()
             .max_connections(16)
-            .acquire_timeout(Duration::from_secs(10))
+            .acquire_timeout(wait)
             .connect_with(options)
             .await
             .with_context(|| format!("cannot connect to {}", crate::db::redact(url)))?;

@@ -16,8 +16,9 @@ pub struct SqliteStore {
 }
 
 impl SqliteStore {
-    /// Opens (creating it and its folder if needed) and migrates the database file.
-    pub async fn connect(url: &str) -> anyhow::Result<Self> {
+    /// Opens (creating it and its folder if needed) and migrates the database file; a write
+    /// waits at most `wait` for another connection's write to end.
+    pub async fn connect(url: &str, wait: Duration) -> anyhow::Result<Self> {
         let options = SqliteConnectOptions::from_str(url)
             .with_context(|| format!("invalid SQLite URL {url}"))?
             .create_if_missing(true)
@@ -26,7 +27,7 @@ impl SqliteStore {
             // for the last transactions on power loss, not on a process crash.
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
-            .busy_timeout(Duration::from_secs(10));
+            .busy_timeout(wait);
         if let Some(parent) = options.get_filename().parent()
             && !parent.as_os_str().is_empty()
         {
@@ -36,6 +37,7 @@ impl SqliteStore {
         // SQLite has one writer at a time: a few connections serve concurrent readers.
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
+            .acquire_timeout(wait)
             .connect_with(options)
             .await
             .with_context(|| format!("cannot open SQLite database {url}"))?;

@@ -24,9 +24,12 @@ pub async fn observe(
         .request()
         .match_pattern()
         .unwrap_or_else(|| "unmatched".to_owned());
+    let status = res.status().as_u16();
     if let Some(metrics) = metrics {
-        metrics.observe(&method, &route, res.status().as_u16(), started.elapsed());
+        metrics.observe(&method, &route, status, started.elapsed());
     }
+    // The route pattern, never the path or query: tokens travel in query strings.
+    tracing::debug!(%method, %route, status, elapsed_ms = started.elapsed().as_secs_f64() * 1000.0, "request done");
     let id = res.request().extensions().get::<RequestId>().copied();
     if let Some(id) = id
         && let Ok(value) = HeaderValue::from_str(&id.to_string())

@@ -3,14 +3,10 @@
 
 use crate::helpers::{Backend, create_pg_database, postgres_url, with_database};
 use crate::process::ServiceProcess;
-use regards_order::auth::{Role, TokenCodec};
-use regards_order::config::{DEV_JWT_SECRET, Secret};
-use reqwest::Client;
-use serde_json::{Value, json};
+use crate::process_client::{Harness, catalogue, write_config};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-const TENANT: &str = "crash";
 const FILES_PER_ORDER: usize = 8;
 
 #[actix_web::test]
@@ -27,69 +23,6 @@ async fn postgres_kill_during_retrieval_loses_nothing() {
     kill_during_retrieval(Backend::Postgres).await;
 }
 
-struct Harness {
-    client: Client,
-    tokens: TokenCodec,
-}
-
-impl Harness {
-    fn token(&self, email: &str, role: Role) -> String {
-        self.tokens
-            .issue(TENANT, email, role, chrono::Duration::hours(1))
-            .expect("token")
-    }
-
-    async fn send(&self, request: reqwest::RequestBuilder) -> (u16, Value) {
-        let response = request.send().await.expect("request");
-        let status = response.status().as_u16();
-        let text = response.text().await.expect("body");
-        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-    }
-
-    async fn order(&self, base: &str, token: &str, id: i64) -> Value {
-        let (status, body) = self
-            .send(
-                self.client
-                    .get(format!("{base}/user/orders/{id}"))
-                    .bearer_auth(token),
-            )
-            .await;
-        assert_eq!(status, 200, "order {id}: {body}");
-        body["content"].clone()
-    }
-}
-
-/// A nearline archive: restores take 250 ms on 2 drives.
-fn write_config(dir: &Path) -> std::path::PathBuf {
-    let tape = dir.join("tape");
-    std::fs::create_dir_all(&tape).expect("tape folder");
-    let config = dir.join("regards-order.toml");
-    let text = format!(
-        "[[storages]]\nname = \"tape\"\nkind = \"local\"\nroot = \"{}\"\nnearline = true\n\
-         restore_delay_ms = 250\ndrives = 2\n",
-        tape.display()
-    );
-    std::fs::write(&config, text).expect("config");
-    config
-}
-
-fn catalogue(dir: &Path, users: &[&str]) -> Value {
-    let mut items = Vec::new();
-    for user in users {
-        for i in 0..FILES_PER_ORDER {
-            let path = dir.join("tape").join(format!("{user}-{i}.dat"));
-            std::fs::write(&path, format!("{user} {i}").repeat(10)).expect("file");
-            items.push(json!({
-                "type": "Feature", "id": format!("URN:{user}:{i}"), "collection": "DS",
-                "properties": {"owner": user}, "geometry": null, "links": [],
-                "assets": {"data": {"href": format!("file://{}", path.display()), "roles": ["data"],
-                                    "file:size": std::fs::metadata(&path).expect("size").len()}}
-            }));
-        }
-    }
-    json!({"type": "FeatureCollection", "features": items})
-}
-
 async fn database(backend: Backend, dir: &Path) -> (String, Option<String>) {
     match backend {
         Backend::Sqlite => (format!("sqlite://{}/crash.db", dir.display()), None),
@@ -102,50 +35,15 @@ async fn database(backend: Backend, dir: &Path) -> (String, Option<String>) {
 
 async fn kill_during_retrieval(backend: Backend) {
     let dir = tempfile::tempdir().expect("temp dir");
-    let config = write_config(dir.path());
+    let config = write_config(dir.path(), 250, 2, "");
     let (url, _pg_name) = database(backend, dir.path()).await;
-    let h = Harness {
-        client: Client::new(),
-        tokens: TokenCodec::new(&Secret::new(DEV_JWT_SECRET)),
-    };
+    let h = Harness::new();
     let users = ["alice", "bob", "carol"];
     let service = ServiceProcess::start(&config, &url, dir.path());
     let base = service.address.clone();
-    let admin = h.token("admin@x", Role::Admin);
-    let (status, _) = h
-        .send(
-            h.client
-                .post(format!("{base}/catalog/import"))
-                .bearer_auth(&admin)
-                .json(&catalogue(dir.path(), &users)),
-        )
+    h.import(&base, &catalogue(dir.path(), &users, FILES_PER_ORDER))
         .await;
-    assert_eq!(status, 200);
-    let mut orders = Vec::new();
-    for user in users {
-        let token = h.token(&format!("{user}@x"), Role::RegisteredUser);
-        let selection =
-            json!({"engineType": "legacy", "searchParameters": {"q": [format!("owner:{user}")]}});
-        let (status, _) = h
-            .send(
-                h.client
-                    .post(format!("{base}/order/basket/selection"))
-                    .bearer_auth(&token)
-                    .json(&selection),
-            )
-            .await;
-        assert_eq!(status, 200);
-        let (status, body) = h
-            .send(
-                h.client
-                    .post(format!("{base}/user/orders"))
-                    .bearer_auth(&token)
-                    .json(&json!({"label": "crash"})),
-            )
-            .await;
-        assert_eq!(status, 201, "{body}");
-        orders.push((token, body["content"]["id"].as_i64().expect("id")));
-    }
+    let orders = h.order_per_user(&base, &users).await;
     // Let retrievals start, pause carol's order (acknowledged), then crash mid-way.
     let started = Instant::now();
     loop {

@@ -1,0 +1,215 @@
+//! Database outages during retrievals, on the real process: Postgres stopped (a cluster the
+//! test owns), SQLite made unwritable. During the outage `/ready` says so at once, live
+//! orders still answer, actions get 503 with `Retry-After` and change nothing; once the
+//! database is back everything resumes without a restart, and whatever a response showed is
+//! in the database — checked after a `kill -9`.
+
+use crate::pg_cluster::PgCluster;
+use crate::process::ServiceProcess;
+use crate::process_client::{Harness, catalogue, write_config};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+const USERS: [&str; 4] = ["ann", "ben", "cat", "dan"];
+const FILES_PER_ORDER: i64 = 6;
+
+/// A way to take the database away and give it back.
+trait Outage {
+    fn begin(&self);
+    fn end(&self);
+}
+
+/// Postgres stopped, then started again.
+struct PostgresStopped<'a>(&'a PgCluster);
+
+impl Outage for PostgresStopped<'_> {
+    fn begin(&self) {
+        self.0.stop();
+    }
+
+    fn end(&self) {
+        self.0.resume();
+    }
+}
+
+/// SQLite's files made immutable (root may write a read-only file; not an immutable one).
+struct SqliteUnwritable(Vec<PathBuf>);
+
+impl SqliteUnwritable {
+    fn set(&self, flag: &str) {
+        for file in &self.0 {
+            let done = Command::new("chattr").arg(flag).arg(file).status();
+            assert!(
+                done.is_ok_and(|s| s.success()),
+                "chattr {flag} {}",
+                file.display()
+            );
+        }
+    }
+}
+
+impl Outage for SqliteUnwritable {
+    fn begin(&self) {
+        self.set("+i");
+    }
+
+    fn end(&self) {
+        self.set("-i");
+    }
+}
+
+impl Drop for SqliteUnwritable {
+    fn drop(&mut self) {
+        for file in &self.0 {
+            let _ = Command::new("chattr").arg("-i").arg(file).status();
+        }
+    }
+}
+
+#[actix_web::test]
+async fn postgres_stopped_during_retrievals_loses_nothing() {
+    let Some(cluster) = PgCluster::start() else {
+        eprintln!("no Postgres server binaries: the Postgres outage test is skipped");
+        return;
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    outage_during_retrievals(&cluster.url(), &PostgresStopped(&cluster), dir.path()).await;
+}
+
+#[actix_web::test]
+async fn sqlite_unwritable_during_retrievals_loses_nothing() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let probe = dir.path().join("chattr-probe");
+    std::fs::write(&probe, b"x").expect("probe file");
+    if !Command::new("chattr")
+        .arg("+i")
+        .arg(&probe)
+        .status()
+        .is_ok_and(|s| s.success())
+    {
+        eprintln!("chattr +i is not permitted here: the SQLite outage test is skipped");
+        return;
+    }
+    let _ = Command::new("chattr").arg("-i").arg(&probe).status();
+    let db = dir.path().join("outage.db");
+    let url = format!("sqlite://{}", db.display());
+    let wal = dir.path().join("outage.db-wal");
+    let outage = SqliteUnwritable(vec![db, wal]);
+    outage_during_retrievals(&url, &outage, dir.path()).await;
+}
+
+/// Polls `/ready` until it answers `status`; every answer must come within a second.
+async fn wait_ready(h: &Harness, base: &str, status: u16, within: Duration) -> Duration {
+    let started = Instant::now();
+    loop {
+        let asked = Instant::now();
+        let (answer, body) = h.send(h.client.get(format!("{base}/ready"))).await;
+        assert!(
+            asked.elapsed() < Duration::from_secs(1),
+            "/ready took {:?} ({answer} {body})",
+            asked.elapsed()
+        );
+        if answer == status {
+            return started.elapsed();
+        }
+        assert!(
+            started.elapsed() < within,
+            "/ready never answered {status}: {answer} {body}"
+        );
+        actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+fn available(order: &Value) -> i64 {
+    order["availableFilesCount"].as_i64().expect("count")
+}
+
+async fn outage_during_retrievals(url: &str, outage: &dyn Outage, dir: &Path) {
+    let config = write_config(dir, 400, 2, "[engine]\ncommit_timeout_secs = 2\n");
+    let h = Harness::new();
+    let service = ServiceProcess::start(&config, url, dir);
+    let base = service.address.clone();
+    h.import(&base, &catalogue(dir, &USERS, FILES_PER_ORDER as usize))
+        .await;
+    let orders = h.order_per_user(&base, &USERS).await;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while available(&h.order(&base, &orders[0].0, orders[0].1).await) == 0 {
+        assert!(Instant::now() < deadline, "retrieval never started");
+        actix_web::rt::time::sleep(Duration::from_millis(20)).await;
+    }
+    let mut before = Vec::new();
+    for (token, id) in &orders {
+        before.push(available(&h.order(&base, token, *id).await));
+    }
+
+    outage.begin();
+    wait_ready(&h, &base, 503, Duration::from_secs(10)).await;
+    // An action is refused at once, says when to come back, and changes nothing.
+    let (paused_token, paused_id) = &orders[3];
+    let asked = Instant::now();
+    let response = h
+        .client
+        .put(format!("{base}/user/orders/pause/{paused_id}"))
+        .bearer_auth(paused_token)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 503);
+    assert!(response.headers().contains_key("retry-after"));
+    assert!(
+        asked.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        asked.elapsed()
+    );
+    // Live orders still answer; retrievals under way finish in memory meanwhile.
+    let mut shown = before.clone();
+    let watch_until = Instant::now() + Duration::from_millis(1500);
+    while Instant::now() < watch_until {
+        for (i, (token, id)) in orders.iter().enumerate() {
+            let order = h.order(&base, token, *id).await;
+            assert_ne!(order["status"], "PAUSED", "a refused pause changed nothing");
+            shown[i] = shown[i].max(available(&order));
+        }
+        actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        shown.iter().sum::<i64>() > before.iter().sum::<i64>(),
+        "no file became available during the outage: {before:?} → {shown:?}"
+    );
+
+    outage.end();
+    wait_ready(&h, &base, 200, Duration::from_secs(15)).await;
+    for (token, id) in &orders {
+        let done = h
+            .wait_done(&base, token, *id, Duration::from_secs(30))
+            .await;
+        assert_eq!(available(&done), FILES_PER_ORDER, "{done}");
+    }
+    // What the responses showed is in the database: it survives a crash.
+    actix_web::rt::time::sleep(Duration::from_millis(300)).await;
+    service.kill9();
+    let service = ServiceProcess::start(&config, url, dir);
+    let base = service.address.clone();
+    for (i, (token, id)) in orders.iter().enumerate() {
+        let order = h.order(&base, token, *id).await;
+        assert_eq!(order["status"], "DONE", "{order}");
+        assert_eq!(available(&order), FILES_PER_ORDER, "{order}");
+        assert!(available(&order) >= shown[i]);
+        let (status, listing) = h
+            .send(
+                h.client
+                    .get(format!("{base}/orders/{id}/files/available?size=100"))
+                    .bearer_auth(token),
+            )
+            .await;
+        assert_eq!(status, 200, "{listing}");
+        assert_eq!(
+            listing["metadata"]["totalElements"].as_i64(),
+            Some(FILES_PER_ORDER),
+            "{listing}"
+        );
+    }
+    drop(service);
+}
