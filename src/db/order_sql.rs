@@ -44,6 +44,22 @@ macro_rules! impl_order_store {
                 Ok(())
             }
 
+            /// Locks the order row until the end of the transaction (a write: SQLite takes its
+            /// write lock, Postgres locks the row).
+            async fn lock_order(
+                conn: &mut <$db as sqlx::Database>::Connection,
+                tenant: &regards_order_actors::domain::Tenant,
+                order_id: i64,
+            ) -> regards_order_actors::ports::StoreResult<()> {
+                sqlx::query("UPDATE orders SET status = status WHERE tenant = $1 AND id = $2")
+                    .bind(tenant.as_str())
+                    .bind(order_id)
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(crate::db::errors::store_error)?;
+                Ok(())
+            }
+
             /// Locks the order row for the creation's transaction (a write, so that SQLite takes
             /// its write lock before reading and Postgres locks the row) and answers the header
             /// to store: None when the order was deleted or removed meanwhile; the stored
@@ -317,11 +333,16 @@ macro_rules! impl_order_store {
                         OrderChange::Crcs { tenant, crcs } => {
                             Self::write_crcs(&mut tx, tenant, crcs).await?;
                         }
-                        // Dataset tasks stay: they keep the order's statistics.
+                        // Dataset tasks stay: they keep the order's statistics. The order row
+                        // is locked first, so that a creation storing files concurrently
+                        // either commits before (and its files are dropped) or after (and
+                        // finds the order deleted).
                         OrderChange::DropFiles { tenant, order_id } => {
+                            Self::lock_order(&mut tx, tenant, *order_id).await?;
                             Self::delete_order_content(&mut tx, tenant, *order_id, false).await?;
                         }
                         OrderChange::Remove { tenant, order_id } => {
+                            Self::lock_order(&mut tx, tenant, *order_id).await?;
                             Self::delete_order(&mut tx, tenant, *order_id).await?;
                         }
                     }

@@ -12,6 +12,7 @@ backend_tests!(
     a_panic_in_one_order_actor_leaves_the_others_untouched,
     operators_see_every_actor,
     idle_finished_orders_leave_memory_and_come_back_on_demand,
+    an_actor_that_keeps_dying_is_restarted_with_backoff,
 );
 
 /// One slot per user, nearline restores of 150 ms, one file per sub-order.
@@ -225,4 +226,88 @@ async fn idle_finished_orders_leave_memory_and_come_back_on_demand(app: TestApp)
         200
     );
     assert_eq!(app.order(&user, id).await["status"], "DELETED");
+}
+
+/// The order's actor as `/admin/actors` lists it, if active.
+async fn listed_actor(app: &TestApp, id: i64) -> Option<Value> {
+    admin_actors(app).await["orders"]
+        .as_array()
+        .expect("orders")
+        .iter()
+        .find(|o| o["orderId"] == id)
+        .cloned()
+}
+
+async fn an_actor_that_keeps_dying_is_restarted_with_backoff(app: TestApp) {
+    let backend = app.backend;
+    drop(app);
+    let app = spawn_app_with(backend, |s, dir| with_storages(s, dir, 60_000, 1)).await;
+    add_products(&app, &tape_root(app.dir.path()), "k", 2, 10).await;
+    let user = app.user("k@x.fr");
+    let id = app.order_of(&user, "group:k").await;
+    app.wait_status(&user, id, "RUNNING").await;
+    for death in 1..=3u64 {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+        while listed_actor(&app, id).await.is_none() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "never re-created after {death} deaths"
+            );
+            actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        let _ = app.state.engine.call(&tenant(), id, || Crash).await;
+        // Shown as restarting, each time with a longer pause: 1 s, 2 s, 4 s.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        let restarting = loop {
+            let status = admin_actors(&app).await;
+            let found = status["restarting"]
+                .as_array()
+                .expect("restarting")
+                .iter()
+                .find(|o| o["orderId"] == id)
+                .cloned();
+            if let Some(found) = found {
+                break found;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "death {death} not seen: {status}"
+            );
+            actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
+        };
+        assert_eq!(restarting["restarts"], death, "{restarting}");
+        let wait = restarting["restartInMillis"].as_u64().expect("wait");
+        let backoff = 1000 * (1 << (death - 1));
+        assert!(
+            wait <= backoff && wait + 1500 > backoff,
+            "death {death}: {restarting}"
+        );
+        if death == 3 {
+            // Meanwhile the order is read from the database, and actions are deferred.
+            assert_eq!(app.order(&user, id).await["status"], "RUNNING");
+            let response = app
+                .put(&format!("/user/orders/pause/{id}"), &user)
+                .send()
+                .await
+                .expect("request");
+            assert_eq!(response.status(), 503);
+            assert!(response.headers().contains_key("retry-after"));
+        }
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    let actor = loop {
+        if let Some(actor) = listed_actor(&app, id).await {
+            break actor;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never re-created after the backoff"
+        );
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    assert_eq!(actor["restarts"], 3, "{actor}");
+    let (status, _) = app
+        .lifecycle("PUT", &format!("/user/orders/pause/{id}"), &user)
+        .await;
+    assert_eq!(status, 200, "the re-created actor answers");
 }

@@ -15,6 +15,7 @@ mod downloads_zip;
 mod engine;
 mod fixtures;
 mod helpers;
+mod lifecycle_race;
 mod operations;
 mod order_search;
 mod order_settings;
