@@ -13,6 +13,8 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 const USERS: [&str; 4] = ["ann", "ben", "cat", "dan"];
+/// A user who fills a basket before the outage and orders it during it.
+const LATE: &str = "eve";
 const FILES_PER_ORDER: i64 = 6;
 
 /// A way to take the database away and give it back.
@@ -131,9 +133,15 @@ async fn outage_during_retrievals(url: &str, outage: &dyn Outage, dir: &Path) {
     let h = Harness::new();
     let service = ServiceProcess::start(&config, url, dir);
     let base = service.address.clone();
-    h.import(&base, &catalogue(dir, &USERS, FILES_PER_ORDER as usize))
+    let everyone = [USERS.as_slice(), &[LATE]].concat();
+    h.import(&base, &catalogue(dir, &everyone, FILES_PER_ORDER as usize))
         .await;
     let orders = h.order_per_user(&base, &USERS).await;
+    let late = h.token(
+        &format!("{LATE}@x"),
+        regards_order::auth::Role::RegisteredUser,
+    );
+    h.select_owner(&base, &late, LATE).await;
     let deadline = Instant::now() + Duration::from_secs(20);
     while available(&h.order(&base, &orders[0].0, orders[0].1).await) == 0 {
         assert!(Instant::now() < deadline, "retrieval never started");
@@ -187,6 +195,30 @@ async fn outage_during_retrievals(url: &str, outage: &dyn Outage, dir: &Path) {
             .await;
         assert_eq!(available(&done), FILES_PER_ORDER, "{done}");
     }
+    let (status, mine) = h
+        .send(
+            h.client
+                .get(format!("{base}/user/orders"))
+                .bearer_auth(&late),
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        mine["metadata"]["totalElements"], 0,
+        "no half-created order: {mine}"
+    );
+    let (status, basket) = h
+        .send(
+            h.client
+                .get(format!("{base}/order/basket"))
+                .bearer_auth(&late),
+        )
+        .await;
+    assert_eq!(status, 200, "the basket is still there");
+    assert_eq!(
+        basket["content"]["datasetSelections"][0]["filesCount"], FILES_PER_ORDER,
+        "{basket}"
+    );
     // What the responses showed is in the database: it survives a crash.
     actix_web::rt::time::sleep(Duration::from_millis(300)).await;
     service.kill9();

@@ -68,22 +68,27 @@ impl Harness {
         assert_eq!(status, 200, "{body}");
     }
 
+    /// Selects every file of `user` (`owner:<user>`) in the basket of `token`.
+    pub async fn select_owner(&self, base: &str, token: &str, user: &str) {
+        let q = format!("owner:{user}");
+        let selection = json!({"engineType": "legacy", "searchParameters": {"q": [q]}});
+        let (status, body) = self
+            .send(
+                self.client
+                    .post(format!("{base}/order/basket/selection"))
+                    .bearer_auth(token)
+                    .json(&selection),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+    }
+
     /// Orders every file of each user (`owner:<user>`): (token, order id) per user.
     pub async fn order_per_user(&self, base: &str, users: &[&str]) -> Vec<(String, i64)> {
         let mut orders = Vec::new();
         for user in users {
             let token = self.token(&format!("{user}@x"), Role::RegisteredUser);
-            let q = format!("owner:{user}");
-            let selection = json!({"engineType": "legacy", "searchParameters": {"q": [q]}});
-            let (status, _) = self
-                .send(
-                    self.client
-                        .post(format!("{base}/order/basket/selection"))
-                        .bearer_auth(&token)
-                        .json(&selection),
-                )
-                .await;
-            assert_eq!(status, 200);
+            self.select_owner(base, &token, user).await;
             let (status, body) = self
                 .send(
                     self.client

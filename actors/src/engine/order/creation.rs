@@ -57,6 +57,8 @@ pub(crate) struct Unstored {
     created: Created,
     /// The order's header once creation applies: what the store writes.
     header: OrderHeader,
+    /// When creation applied to `header`: memory takes the same dates.
+    applied_at: DateTime<Utc>,
     tasks: Vec<DatasetTask>,
     suborders: Vec<SubOrder>,
     files: Vec<OrderFile>,
@@ -114,10 +116,12 @@ impl OrderActor {
             } => (tasks.clone(), suborders.clone()),
             Created::Failed { .. } => (Vec::new(), Vec::new()),
         };
-        created.clone().apply(&mut preview, Utc::now());
+        let applied_at = Utc::now();
+        created.clone().apply(&mut preview, applied_at);
         Unstored {
             created,
             header: preview.header,
+            applied_at,
             tasks,
             suborders,
             files,
@@ -126,25 +130,14 @@ impl OrderActor {
     }
 
     /// The content is in the database (or the order was deleted meanwhile): the aggregate
-    /// takes it, and a pause or delete acknowledged meanwhile is written over it.
-    fn creation_stored(
-        &mut self,
-        created: Created,
-        stored_header: &OrderHeader,
-        ctx: &mut Context<Self>,
-    ) {
+    /// takes it. An action committed meanwhile already is in the database (the store gave way
+    /// to it); should the header still differ, it is written as progress.
+    fn creation_stored(&mut self, content: Unstored, ctx: &mut Context<Self>) {
         self.creating = false;
-        created.apply(&mut self.order, Utc::now());
+        content.created.apply(&mut self.order, content.applied_at);
         self.last_persisted = Some(Utc::now());
-        if self.order.header != *stored_header {
-            let write = self.persist_now(Vec::new(), true);
-            ctx.spawn(write.into_actor(self).map(|result, act, ctx| {
-                act.ack_settled(&result, ctx);
-                if let Err(e) = result {
-                    tracing::warn!(order_id = act.id(), error = %e, "header not written after creation");
-                    act.reload(ctx);
-                }
-            }));
+        if self.order.header != content.header {
+            self.persist_later(ctx);
         }
         self.resume_work(ctx);
         self.touch(ctx);
@@ -199,7 +192,7 @@ impl Handler<CreationStored> for OrderActor {
         let mut content = msg.content;
         match msg.result {
             Ok(CreationWrite::Written | CreationWrite::Discarded) => {
-                self.creation_stored(content.created, &content.header, ctx);
+                self.creation_stored(content, ctx);
             }
             Err(e) if e.is_unavailable() => {
                 // Kept in memory and written once the database takes it.
