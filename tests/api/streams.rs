@@ -10,7 +10,7 @@ use regards_order::auth::Role;
 use regards_order::config::Settings;
 use regards_order_actors::domain::Tenant;
 use regards_order_actors::domain::order::{OrderHeader, OrderKind, OrderStatus};
-use reqwest::header::RETRY_AFTER;
+use reqwest::header::{RANGE, RETRY_AFTER};
 use std::net::SocketAddr;
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -21,6 +21,7 @@ backend_tests!(
     stalled_readers_leave_the_database_to_others,
     a_user_has_at_most_four_streams_at_once,
     a_stalled_client_is_disconnected_and_its_slot_freed,
+    openapi_documents_the_429_of_every_stream,
 );
 
 /// An app with the archive storages (tape restores taking `restore_ms`) and `configure`d
@@ -242,20 +243,13 @@ async fn order_of_big_files(app: &TestApp, token: &str) -> (i64, i64) {
     (id, file)
 }
 
-/// Sends `request` until it answers `status` (10 s at most), reading every other answer
-/// whole; answers when it did.
-async fn until_status(
-    what: &str,
-    status: u16,
-    request: impl Fn() -> reqwest::RequestBuilder,
-) -> Instant {
+/// Sends `request` until it answers 200 (10 s at most); answers the whole body.
+async fn until_accepted(what: &str, request: impl Fn() -> reqwest::RequestBuilder) -> Vec<u8> {
     crate::downloads::poll(what, || async {
         let response = send(request()).await;
-        if response.status() == status {
-            return Some(Instant::now());
-        }
-        response.bytes().await.expect("body");
-        None
+        let accepted = response.status() == 200;
+        let body = response.bytes().await.expect("body");
+        accepted.then(|| body.to_vec())
     })
     .await
 }
@@ -270,15 +264,26 @@ async fn assert_too_many(what: &str, response: reqwest::Response) {
 
 /// Four downloads of one user held by clients that do not read (two files, one with the
 /// public token, two zips); the fifth stream of any kind is refused, a HEAD is not a stream,
-/// and once a client goes away a new download is accepted.
+/// another user is not concerned, and once a client goes away a new download is accepted.
+/// Answers that stream nothing (204, 416) hold no slot.
 async fn a_user_has_at_most_four_streams_at_once(app: TestApp) {
-    let app = app_with(app, 0, |_| {}).await;
+    let app = app_with(app, 3_600_000, |_| {}).await;
     let token = app.user("u@x.fr");
     let (id, file) = order_of_big_files(&app, &token).await;
     let order_token = public_token(&app, &token, id).await;
     let public_file =
         format!("/orders/public/files/{file}?orderToken={order_token}&scope={TENANT}");
     let zip = format!("/user/orders/{id}/download");
+    // Answers without a body, and refusals after the slot was taken, give it back.
+    let waiting = order_on_tape(&app, &token, 1).await;
+    for _ in 0..5 {
+        let nothing = send(app.get(&format!("/user/orders/{waiting}/download"), &token)).await;
+        assert_eq!(nothing.status(), 204, "nothing available yet");
+        let beyond = format!("bytes={}-", 2 * BIG);
+        let file_path = format!("/orders/files/{file}");
+        let beyond = send(app.get(&file_path, &token).header(RANGE, beyond)).await;
+        assert_eq!(beyond.status(), 416);
+    }
     let mut held = Vec::new();
     for (path, bearer) in [
         (format!("/orders/files/{file}"), Some(token.as_str())),
@@ -318,15 +323,13 @@ async fn a_user_has_at_most_four_streams_at_once(app: TestApp) {
     assert_eq!(response.status(), 200, "another user's metalink");
 
     drop(held.pop());
-    until_status("a stream once a client left", 200, || {
-        app.get(&metalink, &token)
-    })
-    .await;
+    until_accepted("a stream once a client left", || app.get(&metalink, &token)).await;
 }
 
-/// With `http.stall_timeout_secs = 1` and one stream per user, a client that reads nothing
-/// of a file is disconnected within seconds: its slot serves the user's next download, the
-/// client got only part of the file, and the service answers others meanwhile.
+/// With `http.stall_timeout_secs = 1` and one stream per user, clients that read nothing of
+/// a file and of a zip are disconnected within seconds: their slots serve the users' next
+/// downloads, they got only part of their answers, the files they held are closed, and the
+/// service answers others meanwhile.
 async fn a_stalled_client_is_disconnected_and_its_slot_freed(app: TestApp) {
     let app = app_with(app, 0, |s| {
         s.http.stall_timeout_secs = 1;
@@ -347,18 +350,54 @@ async fn a_stalled_client_is_disconnected_and_its_slot_freed(app: TestApp) {
     assert_eq!(refused.status(), 429, "the zip's slot is taken");
     answers_within_a_second("GET /ready", app.client.get(app.url("/ready"))).await;
 
-    until_status("the slot freed", 200, || app.get(&path, &token)).await;
+    let file = until_accepted("the slot freed", || app.get(&path, &token)).await;
     let freed_after = held.elapsed();
+    assert_eq!(file.len(), BIG);
     assert!(
         freed_after < Duration::from_secs(5),
         "freed after {freed_after:?}"
     );
-    let response = send(app.get(&zip, &boss)).await;
-    assert_eq!(response.status(), 200, "the zip's slot freed too");
-    response.bytes().await.expect("zip");
+    let archive = until_accepted("the zip's slot freed", || app.get(&zip, &boss)).await;
+    // The file downloaded whole just before is no longer AVAILABLE: one file at least.
+    assert!(archive.len() > BIG);
     for client in [&mut file_client, &mut zip_client] {
         let received = read_until(client, |_| false).await;
         assert!(received.len() < BIG, "a stalled client got everything");
     }
+    let root = online_root(app.dir.path());
+    for name in ["big-0.dat", "big-1.dat"] {
+        assert_eq!(open_handles(&root.join(name)), 0, "{name} is still open");
+    }
     answers_within_a_second("GET /user/orders", app.get("/user/orders", &token)).await;
+}
+
+/// How many descriptors of this process (the service runs in the test's process) have
+/// `path` open.
+fn open_handles(path: &Path) -> usize {
+    std::fs::read_dir("/proc/self/fd")
+        .expect("/proc/self/fd")
+        .filter_map(|entry| std::fs::read_link(entry.ok()?.path()).ok())
+        .filter(|target| target == path)
+        .count()
+}
+
+/// Every streamed download documents its 429 and its `Retry-After` in `/openapi.json`.
+async fn openapi_documents_the_429_of_every_stream(app: TestApp) {
+    let doc = crate::helpers::json(send(app.client.get(app.url("/openapi.json"))).await).await;
+    for (path, method) in [
+        ("/orders/files/{dataFileId}", "get"),
+        ("/orders/public/files/{dataFileId}", "get"),
+        ("/user/orders/{orderId}/download", "get"),
+        ("/user/orders/{orderId}/metalink/download", "get"),
+        ("/user/orders/metalink/download", "get"),
+        ("/orders/csv", "post"),
+    ] {
+        let answer = &doc["paths"][path][method]["responses"]["429"];
+        assert!(
+            answer["headers"]["Retry-After"].is_object(),
+            "{method} {path}: {answer}"
+        );
+        let body = &answer["content"]["application/json"]["schema"];
+        assert!(body.is_object(), "{method} {path}: {answer}");
+    }
 }
