@@ -2,7 +2,7 @@
 //! no database connection, each user has at most `downloads.max_streams_per_user` of them,
 //! and a client that reads nothing for `http.stall_timeout_secs` is disconnected.
 
-use crate::archive::{add_products, online_root, tape_root, with_storages};
+use crate::archive::{online_root, tape_root, with_storages};
 use crate::backend_tests;
 use crate::downloads::{file_ids, import_items, item, order_with_status, public_token, send};
 use crate::helpers::{TENANT, TestApp, messages, spawn_app_with};
@@ -237,7 +237,15 @@ const BIG: usize = 16 << 20;
 
 /// Two files of `BIG` bytes ordered by `token` until DONE; answers the order and a file id.
 async fn order_of_big_files(app: &TestApp, token: &str) -> (i64, i64) {
-    add_products(app, &online_root(app.dir.path()), "big", 2, BIG).await;
+    let root = online_root(app.dir.path());
+    let items = (0..2)
+        .map(|i| {
+            let path = root.join(format!("big-{i}.dat"));
+            std::fs::write(&path, vec![b'a' + i; BIG]).expect("write file");
+            item(&format!("big-{i}"), "big", &path, BIG, None)
+        })
+        .collect();
+    import_items(app, items).await;
     let id = order_with_status(app, token, "big", "DONE").await;
     let file = file_ids(app, token, id).await["big-0.dat"];
     (id, file)
