@@ -3,6 +3,8 @@
 use crate::auth::{OrderTokenCodec, TokenCodec};
 use crate::basket::BasketService;
 use crate::config::Settings;
+use crate::downloads::limits::StreamLimits;
+use crate::http::stall::remember_socket;
 use crate::http::{ApiError, json_config, path_config, query_config};
 use crate::state::AppState;
 use crate::storage::Storages;
@@ -62,6 +64,7 @@ impl Application {
             baskets: BasketService::new(store.clone()),
             engine,
             storages,
+            stream_limits: StreamLimits::new(settings.downloads.max_streams_per_user),
             settings: Arc::new(settings),
             store,
             metrics: metrics.clone(),
@@ -123,6 +126,8 @@ fn serve(
             .wrap(from_fn(observe))
             .wrap(TracingLogger::default())
     })
+    // Each connection keeps its socket, so that a client stalling a stream can be cut off.
+    .on_connect(remember_socket)
     .listen(listener)?
     .run();
     Ok(server)

@@ -3,6 +3,7 @@
 use crate::auth::{OrderTokenCodec, TokenCodec};
 use crate::basket::BasketService;
 use crate::config::Settings;
+use crate::downloads::limits::StreamLimits;
 use crate::storage::Storages;
 use crate::telemetry::Metrics;
 use regards_order_actors::engine::Engine;
@@ -24,4 +25,6 @@ pub struct AppState {
     /// The order engine (registry, order actors, persistence actors).
     pub engine: Engine,
     pub storages: Arc<Storages>,
+    /// Streamed downloads open per user (`downloads.max_streams_per_user`).
+    pub stream_limits: StreamLimits,
 }

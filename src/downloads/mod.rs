@@ -1,7 +1,10 @@
-//! Downloads: single files, streamed zips and metalinks.
+//! Downloads: single files, streamed zips and metalinks, and the limits every stream is
+//! held to.
 
 pub mod completion;
 pub mod exact;
+pub mod guard;
+pub mod limits;
 pub mod metalink;
 pub mod order_metalink;
 pub mod order_zip;

@@ -27,3 +27,4 @@ mod process;
 mod process_client;
 mod query;
 mod recovery;
+mod streams;

@@ -3,6 +3,7 @@
 use super::access::readable_order;
 use super::files::TokenQuery;
 use crate::auth::{Caller, Role};
+use crate::downloads::guard::StreamGuard;
 use crate::downloads::metalink::negotiate;
 use crate::downloads::{order_metalink, order_zip};
 use crate::http::ApiError;
@@ -15,7 +16,8 @@ use actix_web::{HttpRequest, HttpResponse, get, web};
     params(("orderId" = i64, Path,)),
     responses((status = 200, content_type = "application/octet-stream", description = "the zip"),
         (status = 206, description = "a byte range of the zip"), (status = 204, description = "no file available"),
-        (status = 403), (status = 404), (status = 416)))]
+        (status = 403), (status = 404), (status = 416),
+        (status = 429, response = inline(crate::downloads::guard::TooManyStreams))))]
 #[get("/user/orders/{id}/download")]
 pub(crate) async fn download_zip(
     caller: Caller,
@@ -25,15 +27,18 @@ pub(crate) async fn download_zip(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Role::RegisteredUser)?;
     let order = readable_order(&state, &caller, *id).await?;
+    // Before planning: the plan reads the order's files, which is work enough to refuse.
+    let guard = StreamGuard::take(&state, &req, &caller.tenant, &caller.email)?;
     let range = req.headers().get(RANGE).and_then(|v| v.to_str().ok());
-    order_zip::serve(
+    let answer = order_zip::serve(
         &state,
         &caller.tenant,
         *id,
         order.header.creation_date,
         range,
     )
-    .await
+    .await;
+    guard.protect_result(answer)
 }
 
 fn accept(req: &HttpRequest) -> Option<&str> {
@@ -44,7 +49,8 @@ fn accept(req: &HttpRequest) -> Option<&str> {
 #[utoipa::path(get, path = "/user/orders/{orderId}/metalink/download", tag = "downloads",
     params(("orderId" = i64, Path,)),
     responses((status = 200, content_type = "application/metalink+xml", description = "the metalink"),
-        (status = 403), (status = 404, description = "unknown, or PENDING, FAILED, DELETED, EXPIRED")))]
+        (status = 403), (status = 404, description = "unknown, or PENDING, FAILED, DELETED, EXPIRED"),
+        (status = 429, response = inline(crate::downloads::guard::TooManyStreams))))]
 #[get("/user/orders/{id}/metalink/download")]
 pub(crate) async fn metalink(
     caller: Caller,
@@ -54,19 +60,22 @@ pub(crate) async fn metalink(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Role::RegisteredUser)?;
     let order = readable_order(&state, &caller, *id).await?;
-    order_metalink::serve(
+    let guard = StreamGuard::take(&state, &req, &caller.tenant, &caller.email)?;
+    let answer = order_metalink::serve(
         &state,
         &caller.tenant,
         &order.header,
         negotiate(accept(&req)),
-    )
+    );
+    guard.protect_result(answer)
 }
 
 /// The metalink of the order a public token names (anonymous calls add `scope=<tenant>`).
 #[utoipa::path(get, path = "/user/orders/metalink/download", tag = "downloads",
     params(("orderToken" = String, Query,), ("scope" = Option<String>, Query,)),
     responses((status = 200, description = "the metalink"), (status = 400, description = "no token"),
-        (status = 401, description = "bad or expired token"), (status = 404)))]
+        (status = 401, description = "bad or expired token"), (status = 404),
+        (status = 429, response = inline(crate::downloads::guard::TooManyStreams))))]
 #[get("/user/orders/metalink/download")]
 pub(crate) async fn public_metalink(
     caller: Caller,
@@ -96,10 +105,13 @@ pub(crate) async fn public_metalink(
     if order.header.owner != claims.sub {
         return Err(ApiError::Forbidden(String::new()));
     }
-    order_metalink::serve(
+    // Counted against the owner the token names, whoever holds the token.
+    let guard = StreamGuard::take(&state, &req, &caller.tenant, &order.header.owner)?;
+    let answer = order_metalink::serve(
         &state,
         &caller.tenant,
         &order.header,
         negotiate(accept(&req)),
-    )
+    );
+    guard.protect_result(answer)
 }

@@ -2,6 +2,7 @@
 
 use super::access::check_owner;
 use crate::auth::{Caller, Role};
+use crate::downloads::guard::StreamGuard;
 use crate::downloads::single;
 use crate::http::ApiError;
 use crate::state::AppState;
@@ -47,7 +48,8 @@ fn range(req: &HttpRequest) -> Option<&str> {
     params(("dataFileId" = i64, Path,)),
     responses((status = 200, description = "the file"), (status = 206, description = "a byte range"),
         (status = 202, description = "PENDING: retry later"), (status = 403), (status = 404),
-        (status = 416), (status = 422, description = "the file is in ERROR")))]
+        (status = 416), (status = 422, description = "the file is in ERROR"),
+        (status = 429, response = inline(crate::downloads::guard::TooManyStreams))))]
 #[get("/orders/files/{id}")]
 pub(crate) async fn download_file(
     caller: Caller,
@@ -58,7 +60,9 @@ pub(crate) async fn download_file(
     caller.require(Role::RegisteredUser)?;
     let found = find(&state, &caller, *id).await?;
     check_owner(&caller, &found.owner)?;
-    single::serve(&state, &caller.tenant, found, range(&req), false).await
+    let guard = StreamGuard::take(&state, &req, &caller.tenant, &caller.email)?;
+    let answer = single::serve(&state, &caller.tenant, found, range(&req), false).await;
+    guard.protect_result(answer)
 }
 
 /// Checks the public order token: signed, not expired, of this tenant, naming the file's
@@ -105,14 +109,22 @@ async fn public(
     }
     let found = find(state, caller, id).await?;
     authorise_token(state, caller, token, &found)?;
-    single::serve(state, &caller.tenant, found, range(req), head).await
+    if head {
+        // Headers only: no stream, no slot.
+        return single::serve(state, &caller.tenant, found, range(req), head).await;
+    }
+    // Counted against the order's owner, whom the token names.
+    let guard = StreamGuard::take(state, req, &caller.tenant, &found.owner)?;
+    let answer = single::serve(state, &caller.tenant, found, range(req), head).await;
+    guard.protect_result(answer)
 }
 
 /// One file with a public order token (anonymous calls add `scope=<tenant>`).
 #[utoipa::path(get, path = "/orders/public/files/{dataFileId}", tag = "downloads",
     params(("dataFileId" = i64, Path,), ("orderToken" = String, Query,), ("scope" = Option<String>, Query,)),
     responses((status = 200, description = "the file"), (status = 206), (status = 202), (status = 400),
-        (status = 401), (status = 403), (status = 404), (status = 416), (status = 422)))]
+        (status = 401), (status = 403), (status = 404), (status = 416), (status = 422),
+        (status = 429, response = inline(crate::downloads::guard::TooManyStreams))))]
 #[get("/orders/public/files/{id}")]
 pub(crate) async fn public_file(
     caller: Caller,

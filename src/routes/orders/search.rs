@@ -1,6 +1,7 @@
 //! A11 admin search and A12 CSV export (EXPLOIT).
 
 use crate::auth::{Caller, Role};
+use crate::downloads::guard::StreamGuard;
 use crate::http::{ApiError, Paging};
 use crate::orders::csv;
 use crate::orders::search::SearchRequestParameters;
@@ -52,7 +53,8 @@ fn accepts_csv(req: &HttpRequest) -> bool {
 #[utoipa::path(post, path = "/orders/csv", tag = "orders", request_body = SearchRequestParameters,
     responses((status = 200, content_type = "text/csv", description = "the CSV export"),
         (status = 406, description = "the client does not accept text/csv"),
-        (status = 422, body = crate::http::Messages)))]
+        (status = 422, body = crate::http::Messages),
+        (status = 429, response = inline(crate::downloads::guard::TooManyStreams))))]
 #[post("/orders/csv")]
 pub(crate) async fn export_csv(
     caller: Caller,
@@ -67,9 +69,12 @@ pub(crate) async fn export_csv(
         ));
     }
     let filter = body.to_filter()?;
+    let guard = StreamGuard::take(&state, &req, &caller.tenant, &caller.email)?;
     let body = csv::stream(state.store.clone(), caller.tenant.clone(), filter);
-    Ok(HttpResponse::Ok()
-        .content_type("text/csv")
-        .insert_header((CONTENT_DISPOSITION, "attachment;filename=orders.csv"))
-        .streaming(body))
+    Ok(guard.protect(
+        HttpResponse::Ok()
+            .content_type("text/csv")
+            .insert_header((CONTENT_DISPOSITION, "attachment;filename=orders.csv"))
+            .streaming(body),
+    ))
 }
