@@ -63,6 +63,15 @@ macro_rules! backend_tests {
     };
 }
 
+/// An HTTP client that never reuses a connection the service may be closing: the service
+/// closes idle keep-alive connections after 5 s, so the client drops them after 1 s.
+pub fn client() -> Client {
+    Client::builder()
+        .pool_idle_timeout(std::time::Duration::from_secs(1))
+        .build()
+        .expect("HTTP client")
+}
+
 /// The Postgres server tests create their databases on.
 pub fn postgres_url() -> Option<String> {
     std::env::var("TEST_DATABASE_URL")
@@ -108,7 +117,7 @@ pub async fn spawn_app_with(
     actix_web::rt::spawn(app.run_until_stopped());
     TestApp {
         address,
-        client: Client::new(),
+        client: client(),
         tokens,
         dir,
         backend,

@@ -21,7 +21,7 @@ impl Harness {
     /// A client signing tokens with the development key the processes run with.
     pub fn new() -> Self {
         Self {
-            client: Client::new(),
+            client: crate::helpers::client(),
             tokens: TokenCodec::new(&Secret::new(DEV_JWT_SECRET)),
         }
     }

@@ -209,6 +209,9 @@ impl Handler<SyncToStore> for OrderActor {
     type Result = ResponseActFuture<Self, Result<(), ActionError>>;
 
     fn handle(&mut self, _: SyncToStore, _: &mut Self::Context) -> Self::Result {
+        if !self.deps.health.is_up() {
+            return Box::pin(fut::ready(Err(ActionError::Unavailable)));
+        }
         let Some(write) = self.sync() else {
             return Box::pin(fut::ready(Ok(())));
         };

@@ -154,7 +154,9 @@ impl OrderActor {
             reply: Some(reply),
             urgent: true,
         });
-        Some(wait_for_commit(outcome, self.deps.config.commit_timeout))
+        // A barrier for readers, not an action: under load it may wait longer than an
+        // action would (while the database is down, the caller is answered at once).
+        Some(wait_for_commit(outcome, self.deps.config.call_timeout))
     }
 }
 
