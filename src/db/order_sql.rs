@@ -136,6 +136,52 @@ macro_rules! impl_order_store {
         }
 
         #[async_trait::async_trait]
+        impl regards_order_actors::ports::ChangeWriter for $store {
+            async fn apply_changes(
+                &self,
+                changes: &[&regards_order_actors::ports::OrderChange],
+            ) -> regards_order_actors::ports::StoreResult<()> {
+                use crate::db::errors::store_error;
+                use regards_order_actors::ports::OrderChange;
+                let mut tx = self.pool.begin().await.map_err(store_error)?;
+                // Files in batch order (a drop then later states); the headers, which only
+                // touch the orders table, together at the end. A removed order's header
+                // updates no row.
+                for change in changes {
+                    match change {
+                        OrderChange::Header { .. } => {}
+                        OrderChange::FileStates { tenant, order_id, files } => {
+                            Self::write_file_states(&mut tx, tenant, *order_id, files).await?;
+                        }
+                        OrderChange::Crcs { tenant, crcs } => {
+                            Self::write_crcs(&mut tx, tenant, crcs).await?;
+                        }
+                        // Dataset tasks stay: they keep the order's statistics. The order row
+                        // is locked first, so that a creation storing files concurrently
+                        // either commits before (and its files are dropped) or after (and
+                        // finds the order deleted).
+                        OrderChange::DropFiles { tenant, order_id } => {
+                            Self::lock_order(&mut tx, tenant, *order_id).await?;
+                            Self::delete_order_content(&mut tx, tenant, *order_id, false).await?;
+                        }
+                        OrderChange::Remove { tenant, order_id } => {
+                            Self::lock_order(&mut tx, tenant, *order_id).await?;
+                            Self::delete_order(&mut tx, tenant, *order_id).await?;
+                        }
+                    }
+                }
+                let headers = crate::db::order_header_sql::last_headers(changes.iter().filter_map(
+                    |change| match *change {
+                        OrderChange::Header { tenant, header } => Some((tenant, header)),
+                        _ => None,
+                    },
+                ));
+                Self::write_order_headers(&mut tx, &headers).await?;
+                tx.commit().await.map_err(store_error)
+            }
+        }
+
+        #[async_trait::async_trait]
         impl regards_order_actors::ports::OrderStore for $store {
             async fn reserve_ids(
                 &self,
@@ -312,49 +358,6 @@ macro_rules! impl_order_store {
                 Option<regards_order_actors::ports::ListedOrder>,
             > {
                 self.read_order_header(tenant, id).await
-            }
-
-            async fn apply_changes(
-                &self,
-                changes: &[&regards_order_actors::ports::OrderChange],
-            ) -> regards_order_actors::ports::StoreResult<()> {
-                use crate::db::errors::store_error;
-                use regards_order_actors::ports::OrderChange;
-                let mut tx = self.pool.begin().await.map_err(store_error)?;
-                // Files in batch order (a drop then later states); the headers, which only
-                // touch the orders table, together at the end. A removed order's header
-                // updates no row.
-                for change in changes {
-                    match change {
-                        OrderChange::Header { .. } => {}
-                        OrderChange::FileStates { tenant, order_id, files } => {
-                            Self::write_file_states(&mut tx, tenant, *order_id, files).await?;
-                        }
-                        OrderChange::Crcs { tenant, crcs } => {
-                            Self::write_crcs(&mut tx, tenant, crcs).await?;
-                        }
-                        // Dataset tasks stay: they keep the order's statistics. The order row
-                        // is locked first, so that a creation storing files concurrently
-                        // either commits before (and its files are dropped) or after (and
-                        // finds the order deleted).
-                        OrderChange::DropFiles { tenant, order_id } => {
-                            Self::lock_order(&mut tx, tenant, *order_id).await?;
-                            Self::delete_order_content(&mut tx, tenant, *order_id, false).await?;
-                        }
-                        OrderChange::Remove { tenant, order_id } => {
-                            Self::lock_order(&mut tx, tenant, *order_id).await?;
-                            Self::delete_order(&mut tx, tenant, *order_id).await?;
-                        }
-                    }
-                }
-                let headers = crate::db::order_header_sql::last_headers(changes.iter().filter_map(
-                    |change| match *change {
-                        OrderChange::Header { tenant, header } => Some((tenant, header)),
-                        _ => None,
-                    },
-                ));
-                Self::write_order_headers(&mut tx, &headers).await?;
-                tx.commit().await.map_err(store_error)
             }
 
             async fn suborder_locations(

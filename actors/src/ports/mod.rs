@@ -12,9 +12,9 @@ pub use basket_store::BasketStore;
 pub use catalog_store::{CatalogCounts, CatalogStore, ObjectRow, ObjectScope};
 pub use order_builder::{CreationError, CreationPlan, OrderBuilder};
 pub use order_store::{
-    CreationWrite, FileFilter, FileOfOrder, FilePage, FileSort, IdKind, LABEL_CONSTRAINT,
-    ListedOrder, OrderChange, OrderFilter, OrderPage, OrderRef, OrderSort, OrderStore, PAGE_ROWS,
-    PageRequest, StatusFilter, StoredOrder, keyset_pages,
+    ChangeWriter, CreationWrite, FileFilter, FileOfOrder, FilePage, FileSort, IdKind,
+    LABEL_CONSTRAINT, ListedOrder, OrderChange, OrderFilter, OrderPage, OrderRef, OrderSort,
+    OrderStore, PAGE_ROWS, PageRequest, StatusFilter, StoredOrder, keyset_pages,
 };
 pub use storage::{Admission, ByteRange, FileContent, Storage, StorageError, StorageResolver};
 pub use store_error::{StoreError, StoreResult};

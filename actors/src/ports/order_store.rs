@@ -241,9 +241,17 @@ where
         .boxed()
 }
 
+/// Writes batches of order changes: all a persistence actor needs.
+#[async_trait]
+pub trait ChangeWriter: Send + Sync {
+    /// Writes every change in one transaction, in order. Writing the same changes twice
+    /// leaves the database as writing them once.
+    async fn apply_changes(&self, changes: &[&OrderChange]) -> StoreResult<()>;
+}
+
 /// Orders, their tasks, sub-orders and files, and tenant settings.
 #[async_trait]
-pub trait OrderStore: Send + Sync {
+pub trait OrderStore: ChangeWriter + Send + Sync {
     /// Reserves `count` consecutive ids of `kind` and answers the first (ids never repeat,
     /// even across restarts; a crash may leave gaps).
     async fn reserve_ids(&self, kind: IdKind, count: i64) -> StoreResult<i64>;
@@ -275,10 +283,6 @@ pub trait OrderStore: Send + Sync {
 
     /// The order row and its dataset tasks, or None.
     async fn order_header(&self, tenant: &Tenant, id: i64) -> StoreResult<Option<ListedOrder>>;
-
-    /// Writes every change in one transaction, in order. Writing the same changes twice
-    /// leaves the database as writing them once.
-    async fn apply_changes(&self, changes: &[&OrderChange]) -> StoreResult<()>;
 
     /// The id and location of each file of a sub-order, by id: what a retrieval run keeps.
     async fn suborder_locations(

@@ -12,12 +12,14 @@
 mod handlers;
 mod messages;
 mod queue;
+#[cfg(test)]
+mod tests;
 
 pub use messages::{Flush, Persist, PersistError, PersistenceStatus, RetryNow, Status};
 
 use crate::engine::backoff::Backoff;
 use crate::engine::health::DatabaseHealth;
-use crate::ports::{OrderChange, OrderStore, StoreError, StoreResult};
+use crate::ports::{ChangeWriter, OrderChange, StoreError, StoreResult};
 use actix::prelude::*;
 use queue::{Queued, WriteQueue};
 use std::sync::Arc;
@@ -36,7 +38,7 @@ const LONGEST_RETRY: Duration = Duration::from_secs(5);
 
 /// One batching writer. Several may run (sharded by order id); each writes its own orders.
 pub struct PersistenceActor {
-    store: Arc<dyn OrderStore>,
+    store: Arc<dyn ChangeWriter>,
     health: Arc<DatabaseHealth>,
     flush_delay: Duration,
     queue: WriteQueue,
@@ -59,7 +61,7 @@ impl PersistenceActor {
     /// A writer on `store` that holds background changes at most `flush_delay` and reports the
     /// database's availability to `health`.
     pub fn new(
-        store: Arc<dyn OrderStore>,
+        store: Arc<dyn ChangeWriter>,
         health: Arc<DatabaseHealth>,
         flush_delay: Duration,
     ) -> Self {
@@ -188,7 +190,7 @@ impl PersistenceActor {
 }
 
 /// One transaction for the whole batch, or one per message while isolating.
-async fn attempt(store: Arc<dyn OrderStore>, batch: Vec<Queued>, isolate: bool) -> Attempt {
+async fn attempt(store: Arc<dyn ChangeWriter>, batch: Vec<Queued>, isolate: bool) -> Attempt {
     if isolate {
         let mut outcome = Vec::with_capacity(batch.len());
         for message in batch {
@@ -217,7 +219,7 @@ async fn attempt(store: Arc<dyn OrderStore>, batch: Vec<Queued>, isolate: bool) 
 }
 
 /// One transaction, abandoned (rolled back) after `ATTEMPT_TIMEOUT`.
-async fn write(store: &dyn OrderStore, changes: &[&OrderChange]) -> StoreResult<()> {
+async fn write(store: &dyn ChangeWriter, changes: &[&OrderChange]) -> StoreResult<()> {
     match tokio::time::timeout(ATTEMPT_TIMEOUT, store.apply_changes(changes)).await {
         Ok(result) => result,
         Err(_) => Err(StoreError::Unavailable(
