@@ -1,15 +1,17 @@
 //! The command line: `serve`, `token`, `catalog import`, `migrate`.
 
 use crate::auth::{Role, TokenCodec};
-use crate::catalog::import::import_path;
+use crate::catalog::import::{ImportReport, import_path};
 use crate::config::Settings;
 use crate::startup::Application;
+use crate::storage::Storages;
 use crate::{db, demo, telemetry};
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use regards_order_actors::domain::Tenant;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 /// Order engine for Earth-observation and scientific data archives.
 #[derive(Debug, Parser)]
@@ -113,17 +115,12 @@ async fn execute(command: Command, settings: Settings) -> anyhow::Result<()> {
         Command::Catalog(CatalogCommand::Import { tenant, files }) => {
             let tenant = Tenant::parse(&tenant).context("invalid --tenant")?;
             let store = db::connect(&settings.effective_database_url()).await?;
+            let storages = Arc::new(Storages::for_service(&settings)?);
             for file in files {
-                let report = import_path(store.as_ref(), &tenant, &file)
+                let report = import_path(store.as_ref(), &tenant, &file, storages.owns_location())
                     .await
                     .with_context(|| format!("cannot import {}", file.display()))?;
-                println!(
-                    "{}: {} datasets, {} objects, {} files",
-                    file.display(),
-                    report.datasets,
-                    report.objects,
-                    report.files
-                );
+                print_report(&file, &report);
             }
         }
         Command::Migrate => {
@@ -133,4 +130,30 @@ async fn execute(command: Command, settings: Settings) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Prints what an import stored, and the files no storage owns.
+fn print_report(file: &Path, report: &ImportReport) {
+    println!(
+        "{}: {} datasets, {} objects, {} files",
+        file.display(),
+        report.datasets,
+        report.objects,
+        report.files
+    );
+    if report.unowned_count > 0 {
+        println!(
+            "  no storage owns {} of these files (they will end in ERROR when ordered):",
+            report.unowned_count
+        );
+        for unowned in &report.unowned {
+            println!("    {} / {}: {}", unowned.item, unowned.asset, unowned.href);
+        }
+        let more = report
+            .unowned_count
+            .saturating_sub(report.unowned.len() as u64);
+        if more > 0 {
+            println!("    … and {more} more");
+        }
+    }
 }

@@ -4,12 +4,14 @@
 
 use crate::auth::{Role, TokenCodec};
 use crate::catalog::import::import_path;
-use crate::config::{Settings, StorageKind, StorageSettings};
+use crate::config::{Settings, StorageSettings};
 use crate::db;
+use crate::storage::Storages;
 use anyhow::Context;
 use regards_order_actors::domain::Tenant;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// The demo tenant.
 pub const TENANT: &str = "demo";
@@ -37,26 +39,24 @@ const DATASETS: [(&str, &str, &str, bool); 3] = [
     ),
 ];
 
-/// Adds the demo storages (they own the demo folders: their roots are the longest).
+/// Adds the demo storages to those in effect. The demo's files go under
+/// `<data_dir>/files/demo`, inside the default storage's root; the demo storages own their
+/// folders there since their roots are the longest, the nearline one restoring in 3 s.
 pub fn with_demo_storages(settings: &mut Settings) -> anyhow::Result<PathBuf> {
-    std::fs::create_dir_all(&settings.data_dir)
-        .with_context(|| format!("cannot create {}", settings.data_dir.display()))?;
-    let root = std::fs::canonicalize(&settings.data_dir)?.join("demo");
+    let files = settings.data_dir.join("files");
+    std::fs::create_dir_all(&files)
+        .with_context(|| format!("cannot create {}", files.display()))?;
+    let root = std::fs::canonicalize(&files)?.join("demo");
     let storage = |name: &str, dir: &str, nearline: bool| StorageSettings {
-        name: name.into(),
-        kind: StorageKind::Local,
-        root: root.join(dir).to_string_lossy().into_owned(),
-        nearline,
         restore_delay_ms: if nearline { 3000 } else { 0 },
+        nearline,
         drives: 2,
-        timeout_ms: 10_000,
+        ..StorageSettings::online(name, &root.join(dir))
     };
-    settings
-        .storages
-        .insert(0, storage("demo-online", "online", false));
-    settings
-        .storages
-        .insert(1, storage("demo-tape", "tape", true));
+    let mut storages = settings.effective_storages();
+    storages.insert(0, storage("demo-online", "online", false));
+    storages.insert(1, storage("demo-tape", "tape", true));
+    settings.storages = storages;
     Ok(root)
 }
 
@@ -86,7 +86,8 @@ pub async fn seed(settings: &Settings, root: &Path) -> anyhow::Result<()> {
     }
     let store = db::connect(&settings.effective_database_url()).await?;
     let tenant = Tenant::parse(TENANT)?;
-    let report = import_path(store.as_ref(), &tenant, &catalog).await?;
+    let storages = Arc::new(Storages::for_service(settings)?);
+    let report = import_path(store.as_ref(), &tenant, &catalog, storages.owns_location()).await?;
     tracing::info!(
         objects = report.objects,
         files = report.files,

@@ -44,7 +44,7 @@ impl Application {
             url = db::redact(&database_url),
             "database ready"
         );
-        let storages = Arc::new(Storages::from_settings(&settings.storages)?);
+        let storages = Arc::new(Storages::for_service(&settings)?);
         let engine = engine_setup::start(&settings, store.clone(), storages.clone());
         let recovered = engine.recover().await?;
         tracing::info!(orders = recovered, "orders to resume re-activated");

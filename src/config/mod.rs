@@ -1,9 +1,11 @@
 //! Typed, layered configuration: compiled defaults, then a TOML file, then
 //! `REGARDS_ORDER_*` environment variables (`__` separates nesting levels).
 
+mod keys;
 mod secret;
 mod storage;
 
+pub use keys::{DEV_JWT_SECRET, DEV_ORDER_SECRET};
 pub use secret::Secret;
 pub use storage::{StorageKind, StorageSettings};
 
@@ -13,12 +15,6 @@ use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
 const DEFAULTS: &str = include_str!("defaults.toml");
-
-/// Development key of bearer tokens: accepted, with a loud warning.
-pub const DEV_JWT_SECRET: &str = "regards-order-development-jwt-secret-do-not-use-in-production";
-/// Development key of public order tokens: accepted, with a loud warning.
-pub const DEV_ORDER_SECRET: &str =
-    "regards-order-development-order-secret-do-not-use-in-production";
 
 /// Format of the log lines.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -67,6 +63,15 @@ pub struct EngineSettings {
 pub struct HttpSettings {
     /// A client that accepts no bytes of a streamed response for this long is disconnected.
     pub stall_timeout_secs: u64,
+    /// Largest request body of every endpoint but the catalogue import (`max_body_mb`) and
+    /// the upload (1 MiB), in KiB.
+    pub max_json_body_kb: u64,
+    /// Longest time a request body may take to arrive; a slower client gets 408 and is
+    /// disconnected.
+    pub body_timeout_secs: u64,
+    /// Connections each worker (one per core) serves at once; further ones wait in the
+    /// listen backlog.
+    pub max_connections_per_worker: usize,
 }
 
 /// Limits of downloads.
@@ -89,14 +94,19 @@ pub struct Settings {
     /// Working directory: restored-file cache, SQLite file.
     pub data_dir: PathBuf,
     pub log_format: LogFormat,
-    /// Largest accepted request body (catalogue imports), in MiB.
+    /// Largest body of a catalogue import (`POST /catalog/import`), in MiB.
     pub max_body_mb: u64,
     pub auth: AuthSettings,
     pub orders: OrderSettings,
     pub engine: EngineSettings,
     pub http: HttpSettings,
     pub downloads: DownloadSettings,
+    /// The configured storages; none means the default (see [`Settings::effective_storages`]).
+    #[serde(default)]
     pub storages: Vec<StorageSettings>,
+    /// The configuration file read, if any: no storage serves it.
+    #[serde(skip)]
+    pub config_file: Option<PathBuf>,
 }
 
 impl Settings {
@@ -111,12 +121,13 @@ impl Settings {
             .prefix_separator("_")
             .separator("__")
             .try_parsing(true);
-        let settings: Settings = builder
+        let mut settings: Settings = builder
             .add_source(env)
             .build()
             .context("cannot read the configuration")?
             .try_deserialize()
             .context("invalid configuration")?;
+        settings.config_file = file.map(Path::to_path_buf);
         settings.validate()?;
         Ok(settings)
     }
@@ -129,27 +140,35 @@ impl Settings {
         }
     }
 
-    /// True when a development signing key is in use.
-    pub fn uses_development_secrets(&self) -> Vec<&'static str> {
-        let mut keys = Vec::new();
-        if self.auth.jwt_secret.expose() == DEV_JWT_SECRET {
-            keys.push("auth.jwt_secret");
+    /// The storages in effect: the configured ones, or else one local online storage named
+    /// `local` rooted at `<data_dir>/files`, so that nothing outside the service's own
+    /// folder is served unless an operator says so.
+    pub fn effective_storages(&self) -> Vec<StorageSettings> {
+        if !self.storages.is_empty() {
+            return self.storages.clone();
         }
-        if self.auth.order_secret.expose() == DEV_ORDER_SECRET {
-            keys.push("auth.order_secret");
-        }
-        keys
+        let data_dir = std::path::absolute(&self.data_dir).unwrap_or(self.data_dir.clone());
+        vec![StorageSettings::online("local", &data_dir.join("files"))]
     }
 
     fn validate(&self) -> anyhow::Result<()> {
-        if self.auth.jwt_secret.expose().len() < 32 || self.auth.order_secret.expose().len() < 32 {
-            anyhow::bail!("auth.jwt_secret and auth.order_secret must be at least 32 bytes long");
-        }
+        keys::validate(&self.auth)?;
         if self.orders.bucket_size_mb == 0 || self.orders.max_files_per_suborder == 0 {
             anyhow::bail!("orders.bucket_size_mb and orders.max_files_per_suborder must be > 0");
         }
         if self.engine.commit_timeout_secs == 0 || self.http.stall_timeout_secs == 0 {
             anyhow::bail!("engine.commit_timeout_secs and http.stall_timeout_secs must be > 0");
+        }
+        let http = &self.http;
+        if http.max_json_body_kb == 0
+            || http.body_timeout_secs == 0
+            || http.max_connections_per_worker == 0
+            || self.max_body_mb == 0
+        {
+            anyhow::bail!(
+                "max_body_mb, http.max_json_body_kb, http.body_timeout_secs and \
+                 http.max_connections_per_worker must be > 0"
+            );
         }
         if self.downloads.max_streams_per_user == 0 {
             anyhow::bail!("downloads.max_streams_per_user must be > 0");
@@ -186,8 +205,12 @@ mod tests {
         assert_eq!(s.engine.commit_timeout_secs, 5);
         assert_eq!(s.http.stall_timeout_secs, 60);
         assert_eq!(s.downloads.max_streams_per_user, 4);
-        assert_eq!(s.storages.len(), 1);
-        assert_eq!(s.storages[0].root, "/");
+        assert_eq!(s.http.max_json_body_kb, 1024);
+        let storages = s.effective_storages();
+        assert_eq!(storages.len(), 1);
+        let cwd = std::env::current_dir().expect("cwd");
+        assert_eq!(storages[0].root, cwd.join("data/files").to_string_lossy());
+        assert!(!storages[0].nearline);
         assert_eq!(s.uses_development_secrets().len(), 2);
     }
 

@@ -35,6 +35,21 @@ pub struct StorageSettings {
     pub timeout_ms: u64,
 }
 
+impl StorageSettings {
+    /// A local online storage of the files under `root`.
+    pub fn online(name: &str, root: &std::path::Path) -> Self {
+        Self {
+            name: name.to_owned(),
+            kind: StorageKind::Local,
+            root: root.to_string_lossy().into_owned(),
+            nearline: false,
+            restore_delay_ms: 0,
+            drives: default_drives(),
+            timeout_ms: default_timeout_ms(),
+        }
+    }
+}
+
 fn default_drives() -> u32 {
     4
 }

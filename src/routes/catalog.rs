@@ -38,6 +38,7 @@ pub(super) async fn import(
         &caller.tenant,
         body,
         query.base.as_deref(),
+        state.storages.owns_location(),
     )
     .await
     .map_err(|e| {
@@ -47,12 +48,5 @@ pub(super) async fn import(
             ApiError::Internal(anyhow::Error::new(e))
         }
     })?;
-    tracing::info!(
-        tenant = %caller.tenant,
-        datasets = report.datasets,
-        objects = report.objects,
-        files = report.files,
-        "catalogue import"
-    );
     Ok(HttpResponse::Ok().json(report))
 }

@@ -1,6 +1,8 @@
 //! Files served by an http server: the archive's external "reference" files, streamed from
 //! their URL when they are downloaded.
 
+mod root;
+
 use super::{InFlight, bounds};
 use crate::config::StorageSettings;
 use async_trait::async_trait;
@@ -9,7 +11,8 @@ use futures::stream::{BoxStream, Stream};
 use futures::{StreamExt, TryStreamExt, future};
 use regards_order_actors::ports::storage::{ByteRange, FileContent, Storage, StorageError};
 use reqwest::header::{CONTENT_RANGE, HeaderMap, RANGE};
-use reqwest::{Response, StatusCode};
+use reqwest::{Response, StatusCode, Url, redirect};
+use root::{HttpRoot, MAX_REDIRECTS};
 use std::error::Error;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -17,7 +20,10 @@ use std::time::Duration;
 /// A storage of the files whose URL starts with a root URL.
 pub struct HttpStorage {
     name: String,
+    /// The root as configured (its length ranks the storages owning a location).
     root: String,
+    /// The root parsed, which every fetched URL and redirect is checked against.
+    bounds: HttpRoot,
     client: reqwest::Client,
     timeout: Duration,
     in_flight: AtomicUsize,
@@ -32,15 +38,18 @@ impl HttpStorage {
             scheme_ok,
             "storage '{name}': root {root} is not an http(s) URL"
         );
+        let bounds = HttpRoot::parse(root).map_err(|e| anyhow::anyhow!("storage '{name}': {e}"))?;
         super::tls::prepare(name, root)?;
         let client = reqwest::Client::builder()
             .connect_timeout(timeout)
             .read_timeout(timeout)
+            .redirect(redirects_inside(bounds.clone()))
             .build()
             .map_err(|e| anyhow::anyhow!("storage '{name}': {}", describe(&e)))?;
         Ok(Self {
             name: name.to_owned(),
             root: root.to_owned(),
+            bounds,
             client,
             timeout,
             in_flight: AtomicUsize::new(0),
@@ -64,7 +73,8 @@ impl HttpStorage {
         location: &str,
         range: Option<ByteRange>,
     ) -> Result<Response, StorageError> {
-        let mut request = self.client.get(location);
+        let url = self.url_of(location)?;
+        let mut request = self.client.get(url.clone());
         if let Some(range) = range {
             let end = range.end.map(|end| end.to_string()).unwrap_or_default();
             request = request.header(RANGE, format!("bytes={}-{end}", range.start));
@@ -73,11 +83,21 @@ impl HttpStorage {
             Err(_) => Err(self.timed_out()),
             Ok(Err(e)) if e.is_builder() => Err(StorageError::InvalidLocation {
                 location: location.to_owned(),
-                reason: describe(&e),
+                reason: describe(&e.without_url()),
             }),
-            Ok(Err(e)) => Err(self.request_error(&e)),
+            Ok(Err(e)) => Err(self.request_error(&url, e)),
             Ok(Ok(response)) => Ok(response),
         }
+    }
+
+    /// The normalised URL of `location`, refused unless it lies under the root.
+    fn url_of(&self, location: &str) -> Result<Url, StorageError> {
+        self.bounds
+            .url_of(location)
+            .map_err(|reason| StorageError::InvalidLocation {
+                location: location.to_owned(),
+                reason,
+            })
     }
 
     /// A failure of this storage, for a user to read.
@@ -93,26 +113,42 @@ impl HttpStorage {
         self.failed(format!("the server did not answer within {ms} ms"))
     }
 
-    /// Turns a failed request into a message, naming a timeout or a refused connection
-    /// plainly.
-    fn request_error(&self, error: &reqwest::Error) -> StorageError {
+    /// Turns a failed request of `url` into a message, naming a timeout or a refused
+    /// connection plainly. reqwest's text would quote the URL, credentials and query
+    /// included: it is left out.
+    fn request_error(&self, url: &Url, error: reqwest::Error) -> StorageError {
         if error.is_timeout() {
             return self.timed_out();
         }
-        let server = error.url().and_then(|url| {
-            let host = url.host_str()?;
-            Some(
-                url.port()
-                    .map_or(host.to_owned(), |port| format!("{host}:{port}")),
-            )
-        });
-        match server {
-            Some(server) if error.is_connect() => {
-                self.failed(format!("cannot connect to {server}: {}", root_cause(error)))
+        let error = error.without_url();
+        match url.host_str() {
+            Some(host) if error.is_connect() => {
+                let server = url
+                    .port()
+                    .map_or(host.to_owned(), |port| format!("{host}:{port}"));
+                self.failed(format!(
+                    "cannot connect to {server}: {}",
+                    root_cause(&error)
+                ))
             }
-            _ => self.failed(describe(error)),
+            _ => self.failed(describe(&error)),
         }
     }
+}
+
+/// Follows at most [`MAX_REDIRECTS`] redirects, each to a URL under `root`: a server (or
+/// whoever controls one of its paths) cannot send the storage elsewhere.
+fn redirects_inside(root: HttpRoot) -> redirect::Policy {
+    redirect::Policy::custom(move |attempt| {
+        if attempt.previous().len() > MAX_REDIRECTS {
+            let limit = format!("more than {MAX_REDIRECTS} redirects");
+            return attempt.error(limit);
+        }
+        match root.check(attempt.url()) {
+            Ok(()) => attempt.follow(),
+            Err(reason) => attempt.error(format!("a redirect leaves the storage: {reason}")),
+        }
+    })
 }
 
 #[async_trait]
@@ -128,23 +164,14 @@ impl Storage for HttpStorage {
     /// True for URLs under the root; a root without a trailing slash still only owns whole
     /// path segments (`http://h/data` does not own `http://h/database`).
     fn owns(&self, location: &str) -> bool {
-        location.strip_prefix(&self.root).is_some_and(|rest| {
-            rest.is_empty() || self.root.ends_with('/') || rest.starts_with(['/', '?', '#'])
-        })
+        self.bounds.url_of(location).is_ok()
     }
 
     /// Available at once: the file is fetched when it is downloaded, so nothing is asked of
     /// the server here.
     async fn make_available(&self, location: &str, _keep: Duration) -> Result<(), StorageError> {
         let _counted = InFlight::enter(&self.in_flight);
-        if self.owns(location) {
-            Ok(())
-        } else {
-            Err(StorageError::InvalidLocation {
-                location: location.to_owned(),
-                reason: format!("not under {}", self.root),
-            })
-        }
+        self.url_of(location).map(drop)
     }
 
     async fn open(
@@ -168,7 +195,7 @@ impl Storage for HttpStorage {
         let timeout = self.timeout;
         let body = response
             .bytes_stream()
-            .map_err(move |e| body_error(&name, timeout, &e));
+            .map_err(move |e| body_error(&name, timeout, e));
         let stream = match range {
             // A server may ignore the Range header and send the whole file.
             Some(range) if !partial => slice(body, range),
@@ -221,12 +248,13 @@ fn prefix(wanted: u64, chunk: &Bytes) -> usize {
     usize::try_from(wanted).map_or(chunk.len(), |wanted| wanted.min(chunk.len()))
 }
 
-/// An error while reading a body, as an I/O error whose text a user can read.
-fn body_error(storage: &str, timeout: Duration, error: &reqwest::Error) -> std::io::Error {
+/// An error while reading a body, as an I/O error whose text a user can read (without the
+/// URL, as in [`HttpStorage::request_error`]).
+fn body_error(storage: &str, timeout: Duration, error: reqwest::Error) -> std::io::Error {
     let reason = if error.is_timeout() {
         format!("the server sent nothing for {} ms", timeout.as_millis())
     } else {
-        describe(error)
+        describe(&error.without_url())
     };
     std::io::Error::other(format!("storage {storage} failed: {reason}"))
 }

@@ -3,6 +3,7 @@
 
 use super::nearline::Restorer;
 use super::path::LocalRoot;
+use super::protected::ProtectedPaths;
 use super::{InFlight, bounds};
 use crate::config::StorageSettings;
 use async_trait::async_trait;
@@ -12,6 +13,7 @@ use regards_order_actors::ports::storage::{
 };
 use std::io::SeekFrom;
 use std::path::Path;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
@@ -31,14 +33,11 @@ pub struct LocalStorage {
 }
 
 impl LocalStorage {
-    /// An online storage: its files are readable as soon as they exist.
+    /// An online storage: its files are readable as soon as they exist. Only the system's
+    /// folders are protected; the service's own storages come from [`Self::from_settings`].
     pub fn online(name: &str, root: &str) -> anyhow::Result<Self> {
-        Ok(Self {
-            name: name.to_owned(),
-            root: LocalRoot::new(name, root)?,
-            restorer: None,
-            in_flight: AtomicUsize::new(0),
-        })
+        let protected = Arc::new(ProtectedPaths::system());
+        Self::build(LocalRoot::new(name, root, protected)?, None)
     }
 
     /// A nearline storage: a file is restored before it is available, `drives` files at
@@ -49,25 +48,41 @@ impl LocalStorage {
         drives: usize,
         restore_delay: Duration,
     ) -> anyhow::Result<Self> {
-        anyhow::ensure!(drives > 0, "storage '{name}': drives must be > 0");
-        let root = LocalRoot::new(name, root)?;
-        Ok(Self {
-            name: name.to_owned(),
-            restorer: Some(Restorer::new(root.clone(), drives, restore_delay)),
-            root,
-            in_flight: AtomicUsize::new(0),
-        })
+        let protected = Arc::new(ProtectedPaths::system());
+        let root = LocalRoot::new(name, root, protected)?;
+        Self::build(root, Some((drives, restore_delay)))
     }
 
-    /// The storage a `[[storages]]` entry of kind `local` describes.
-    pub fn from_settings(settings: &StorageSettings) -> anyhow::Result<Self> {
-        if settings.nearline {
-            let drives = usize::try_from(settings.drives)?;
-            let delay = Duration::from_millis(settings.restore_delay_ms);
-            Self::nearline(&settings.name, &settings.root, drives, delay)
-        } else {
-            Self::online(&settings.name, &settings.root)
-        }
+    /// The storage a `[[storages]]` entry of kind `local` describes, never serving
+    /// `protected`.
+    pub fn from_settings(
+        settings: &StorageSettings,
+        protected: Arc<ProtectedPaths>,
+    ) -> anyhow::Result<Self> {
+        let root = LocalRoot::new(&settings.name, &settings.root, protected)?;
+        let restores = settings.nearline.then(|| {
+            let drives = usize::try_from(settings.drives).unwrap_or(usize::MAX);
+            (drives, Duration::from_millis(settings.restore_delay_ms))
+        });
+        Self::build(root, restores)
+    }
+
+    /// An online storage, or a nearline one when `restores` gives its drives and delay.
+    fn build(root: LocalRoot, restores: Option<(usize, Duration)>) -> anyhow::Result<Self> {
+        let name = root.storage().to_owned();
+        let restorer = match restores {
+            Some((drives, delay)) => {
+                anyhow::ensure!(drives > 0, "storage '{name}': drives must be > 0");
+                Some(Restorer::new(root.clone(), drives, delay))
+            }
+            None => None,
+        };
+        Ok(Self {
+            name,
+            root,
+            restorer,
+            in_flight: AtomicUsize::new(0),
+        })
     }
 
     /// Files a nearline storage remembers.

@@ -5,12 +5,15 @@ mod http;
 mod local;
 mod nearline;
 mod path;
+mod protected;
 mod tls;
 
 pub use http::HttpStorage;
 pub use local::LocalStorage;
+pub use protected::ProtectedPaths;
 
-use crate::config::{StorageKind, StorageSettings};
+use crate::catalog::import::OwnsLocation;
+use crate::config::{Settings, StorageKind, StorageSettings};
 use regards_order_actors::ports::storage::{ByteRange, Storage};
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -24,8 +27,22 @@ pub struct Storages {
 }
 
 impl Storages {
-    /// Builds the storages `settings` describe, in their order.
+    /// The service's storages: those in effect, never serving the system's folders nor the
+    /// service's database and configuration file.
+    pub fn for_service(settings: &Settings) -> anyhow::Result<Self> {
+        let protected = ProtectedPaths::for_service(settings);
+        Self::new(&settings.effective_storages(), protected)
+    }
+
+    /// Builds the storages `settings` describe, in their order, protecting the system's
+    /// folders.
     pub fn from_settings(settings: &[StorageSettings]) -> anyhow::Result<Self> {
+        Self::new(settings, ProtectedPaths::system())
+    }
+
+    /// Builds the storages `settings` describe, in their order, never serving `protected`.
+    pub fn new(settings: &[StorageSettings], protected: ProtectedPaths) -> anyhow::Result<Self> {
+        let protected = Arc::new(protected);
         let mut names = HashSet::new();
         let mut storages: Vec<Arc<dyn Storage>> = Vec::with_capacity(settings.len());
         let mut root_lengths = Vec::with_capacity(settings.len());
@@ -37,7 +54,7 @@ impl Storages {
             );
             match entry.kind {
                 StorageKind::Local => {
-                    let storage = LocalStorage::from_settings(entry)?;
+                    let storage = LocalStorage::from_settings(entry, Arc::clone(&protected))?;
                     root_lengths.push(storage.root().as_os_str().len());
                     storages.push(Arc::new(storage));
                 }
@@ -63,6 +80,12 @@ impl Storages {
             .filter(|(storage, _)| storage.owns(location))
             .max_by_key(|(_, length)| **length)
             .map(|(storage, _)| Arc::clone(storage))
+    }
+
+    /// Whether a storage owns a location, for catalogue imports to report those none owns.
+    pub fn owns_location(self: &Arc<Self>) -> OwnsLocation {
+        let storages = Arc::clone(self);
+        Arc::new(move |location: &str| storages.resolve(location).is_some())
     }
 
     /// Every storage, in configuration order.

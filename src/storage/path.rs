@@ -1,27 +1,44 @@
 //! Turning a location (a `file://` URL or an absolute path) into a local path under a
 //! storage's root, refusing anything that escapes it.
 
+use super::protected::ProtectedPaths;
 use regards_order_actors::ports::storage::StorageError;
 use std::ffi::OsString;
 use std::io::ErrorKind;
 use std::os::unix::ffi::OsStringExt;
 use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
 
 /// The root directory of a local storage, and the checks that keep reads inside it.
 #[derive(Debug, Clone)]
 pub(crate) struct LocalRoot {
     storage: String,
     root: PathBuf,
+    protected: Arc<ProtectedPaths>,
 }
 
 impl LocalRoot {
-    /// A root for storage `storage`, given as an absolute path or a `file://` URL.
-    pub(crate) fn new(storage: &str, root: &str) -> anyhow::Result<Self> {
+    /// A root for storage `storage`, given as an absolute path or a `file://` URL; nothing in
+    /// `protected` is served from it. A root inside a protected folder is refused.
+    pub(crate) fn new(
+        storage: &str,
+        root: &str,
+        protected: Arc<ProtectedPaths>,
+    ) -> anyhow::Result<Self> {
         let path = parse_location(root)
             .map_err(|reason| anyhow::anyhow!("storage '{storage}': invalid root: {reason}"))?;
+        let root = normalize(&path);
+        if let Some(folder) = protected.folder_of(&root) {
+            anyhow::bail!(
+                "storage '{storage}': root {} is inside {}, which is never served",
+                root.display(),
+                folder.display()
+            );
+        }
         Ok(Self {
             storage: storage.to_owned(),
-            root: normalize(&path),
+            root,
+            protected,
         })
     }
 
@@ -35,24 +52,27 @@ impl LocalRoot {
         &self.root
     }
 
-    /// The normalised local path of `location`, checked lexically to be under the root.
-    /// Nothing is read from the disk: this is enough to tell which storage owns a file.
+    /// The normalised local path of `location`, checked lexically to be under the root and
+    /// not protected. Nothing is read from the disk: this is enough to tell which storage
+    /// owns a file.
     pub(crate) fn lexical(&self, location: &str) -> Result<PathBuf, StorageError> {
         let path = parse_location(location).map_err(|reason| StorageError::InvalidLocation {
             location: location.to_owned(),
             reason,
         })?;
         let path = normalize(&path);
-        if path.starts_with(&self.root) {
-            Ok(path)
-        } else {
+        if !path.starts_with(&self.root) {
             Err(self.outside(location))
+        } else if self.protected.covers(&path) {
+            Err(protected(location))
+        } else {
+            Ok(path)
         }
     }
 
     /// The real path of `location`, ready to be read: symbolic links are resolved, and a link
-    /// pointing out of the (also resolved) root is refused, since the root is what an
-    /// operator exposes to users.
+    /// pointing out of the (also resolved) root or to a protected path is refused, since the
+    /// root is what an operator exposes to users.
     pub(crate) async fn for_read(&self, location: &str) -> Result<PathBuf, StorageError> {
         let path = self.lexical(location)?;
         let real_root = tokio::fs::canonicalize(&self.root).await.map_err(|e| {
@@ -61,10 +81,12 @@ impl LocalRoot {
         let real = tokio::fs::canonicalize(&path)
             .await
             .map_err(|e| self.io_error(location, &e))?;
-        if real.starts_with(&real_root) {
-            Ok(real)
-        } else {
+        if !real.starts_with(&real_root) {
             Err(self.outside(location))
+        } else if self.protected.covers(&real) {
+            Err(protected(location))
+        } else {
+            Ok(real)
         }
     }
 
@@ -114,6 +136,15 @@ impl LocalRoot {
     }
 }
 
+/// The refusal of a protected path: it names no reason beyond the rule, so that a probe learns
+/// nothing of the file.
+fn protected(location: &str) -> StorageError {
+    StorageError::InvalidLocation {
+        location: location.to_owned(),
+        reason: "a protected system or service path, never served".to_owned(),
+    }
+}
+
 /// The path a location designates, percent-decoded but not normalised. Accepts
 /// `file:///abs/path`, `file://localhost/abs/path` and plain absolute paths.
 pub(crate) fn parse_location(location: &str) -> Result<PathBuf, String> {
@@ -153,7 +184,7 @@ fn url_path(rest: &str) -> Result<PathBuf, String> {
 
 /// Decodes `%XX` escapes into bytes (a path need not be UTF-8); an invalid escape is kept
 /// as it is, as catalogue hrefs do.
-fn percent_decode(text: &str) -> Vec<u8> {
+pub(crate) fn percent_decode(text: &str) -> Vec<u8> {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -227,9 +258,13 @@ mod tests {
         assert!(parse_location("file:///a%00b").is_err());
     }
 
+    fn root(path: &str) -> LocalRoot {
+        LocalRoot::new("disk", path, Arc::new(ProtectedPaths::system())).unwrap()
+    }
+
     #[test]
     fn dot_dot_cannot_leave_the_root() {
-        let root = LocalRoot::new("disk", "/data/tape").unwrap();
+        let root = root("/data/tape");
         assert_eq!(
             root.lexical("/data/tape/a/../b").unwrap(),
             Path::new("/data/tape/b")
@@ -256,7 +291,7 @@ mod tests {
         std::fs::write(dir.path().join("in"), b"i").unwrap();
         std::os::unix::fs::symlink(outside.path().join("secret"), dir.path().join("link")).unwrap();
         std::os::unix::fs::symlink(dir.path().join("in"), dir.path().join("inner")).unwrap();
-        let root = LocalRoot::new("disk", dir.path().to_str().unwrap()).unwrap();
+        let root = root(dir.path().to_str().unwrap());
         let at = |name: &str| dir.path().join(name).to_str().unwrap().to_owned();
         assert!(matches!(
             root.for_read(&at("link")).await,
@@ -274,5 +309,39 @@ mod tests {
             root.for_read(&at("in/x")).await,
             Err(StorageError::NotFound { .. })
         ));
+    }
+
+    #[tokio::test]
+    async fn protected_paths_are_refused_under_any_root() {
+        let dir = tempfile::tempdir().unwrap();
+        let database = dir.path().join("service.db");
+        std::fs::write(&database, b"db").unwrap();
+        std::fs::write(dir.path().join("service.db-wal"), b"wal").unwrap();
+        std::os::unix::fs::symlink("/etc/passwd", dir.path().join("passwd")).unwrap();
+        std::os::unix::fs::symlink(&database, dir.path().join("db-link")).unwrap();
+        let mut protected = ProtectedPaths::system();
+        protected.add_file(&database);
+        let everything = LocalRoot::new("disk", "/", Arc::new(protected)).unwrap();
+        let at = |name: &str| dir.path().join(name).to_str().unwrap().to_owned();
+        for location in [
+            "/proc/self/environ".to_owned(),
+            "file:///etc/passwd".to_owned(),
+            "/proc/self/root/etc/passwd".to_owned(),
+            "file:///tmp/../dev/null".to_owned(),
+            at("service.db"),
+            at("service.db-wal"),
+            at("passwd"),
+            at("db-link"),
+        ] {
+            let refused = everything.for_read(&location).await.unwrap_err();
+            assert!(
+                refused.to_string().contains("never served"),
+                "{location}: {refused}"
+            );
+        }
+        std::fs::write(dir.path().join("data.tif"), b"d").unwrap();
+        assert!(everything.for_read(&at("data.tif")).await.is_ok());
+        let inside = LocalRoot::new("x", "/etc/data", Arc::new(ProtectedPaths::system()));
+        assert!(inside.unwrap_err().to_string().contains("never served"));
     }
 }

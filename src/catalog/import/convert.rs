@@ -1,11 +1,13 @@
 //! STAC → catalogue domain: Collections become datasets, Items data objects, assets files.
 
 use super::stac::{Asset, Item, Node};
+use super::unowned::Unowned;
 use super::{ImportError, href, multihash};
 use regards_order_actors::domain::{CatalogFile, CatalogObject, Checksum, DataType, Dataset};
 use serde_json::{Map, Value};
 use std::fmt::Display;
 use std::str::FromStr;
+use std::sync::Arc;
 
 /// Where a document comes from and how its items are completed.
 #[derive(Debug, Clone)]
@@ -17,6 +19,8 @@ pub(super) struct Ctx {
     /// Dataset of the items that have no `collection` field (the Collection they were
     /// reached from).
     pub inherit: Option<String>,
+    /// Records the hrefs no storage owns.
+    pub unowned: Arc<Unowned>,
 }
 
 impl Ctx {
@@ -105,6 +109,7 @@ fn file(id: &str, key: &str, asset: Asset, ctx: &Ctx) -> Result<CatalogFile, Imp
     let size = asset.size.map(size).transpose().map_err(fail)?;
     let checksum = asset.checksum.map(checksum).transpose().map_err(fail)?;
     let data_type = data_type(asset.data_type, asset.roles).map_err(fail)?;
+    ctx.unowned.check(id, key, &url);
     Ok(CatalogFile {
         filename,
         reference: href::is_http(&url),
@@ -155,6 +160,7 @@ mod tests {
             source: "doc.json".into(),
             base: Some("file:///d/".into()),
             inherit: inherit.map(String::from),
+            unowned: Unowned::new(Arc::new(|_: &str| true)),
         }
     }
 

@@ -5,11 +5,13 @@ use super::convert::Ctx;
 use super::document::{self, Input};
 use super::stac::Link;
 use super::stream::Mode;
+use super::unowned::Unowned;
 use super::{ImportError, ImportReport, href};
 use regards_order_actors::domain::Tenant;
 use regards_order_actors::ports::CatalogStore;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// The files a folder's import starts from when it holds one, in order of preference.
 const ROOT_DOCUMENTS: [&str; 2] = ["catalog.json", "collection.json"];
@@ -19,6 +21,7 @@ pub(super) async fn import_path(
     store: &dyn CatalogStore,
     tenant: &Tenant,
     path: &Path,
+    unowned: &Arc<Unowned>,
 ) -> Result<ImportReport, ImportError> {
     let metadata = tokio::fs::metadata(path)
         .await
@@ -28,6 +31,7 @@ pub(super) async fn import_path(
         tenant,
         visited: HashSet::new(),
         report: ImportReport::default(),
+        unowned,
     };
     if !metadata.is_dir() {
         walk.run(path.to_path_buf(), Mode::Full).await?;
@@ -111,6 +115,7 @@ struct Walk<'a> {
     /// Canonical paths of imported documents: catalogs may link to each other in cycles.
     visited: HashSet<PathBuf>,
     report: ImportReport,
+    unowned: &'a Arc<Unowned>,
 }
 
 impl Walk<'_> {
@@ -135,7 +140,7 @@ impl Walk<'_> {
         if self.visited.contains(&path) {
             return Ok(());
         }
-        let ctx = file_ctx(&path, task.inherit)?;
+        let ctx = file_ctx(&path, task.inherit, self.unowned)?;
         let input = Input::File(path.clone());
         let outcome = document::import(self.store, self.tenant, input, &ctx, task.mode).await?;
         self.report.add(&outcome.report);
@@ -160,7 +165,11 @@ impl Walk<'_> {
     }
 }
 
-fn file_ctx(path: &Path, inherit: Option<String>) -> Result<Ctx, ImportError> {
+fn file_ctx(
+    path: &Path,
+    inherit: Option<String>,
+    unowned: &Arc<Unowned>,
+) -> Result<Ctx, ImportError> {
     let source = path.display().to_string();
     let dir = path.parent().unwrap_or(Path::new("/"));
     let base = href::dir_url(dir).map_err(|e| ImportError::Invalid(format!("{source}: {e}")))?;
@@ -168,6 +177,7 @@ fn file_ctx(path: &Path, inherit: Option<String>) -> Result<Ctx, ImportError> {
         source,
         base: Some(base),
         inherit,
+        unowned: Arc::clone(unowned),
     })
 }
 

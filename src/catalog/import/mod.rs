@@ -6,6 +6,9 @@
 //! typed by `regards:dataType` or else by its STAC roles, with `file:size` and the
 //! `file:checksum` multihash. Files on http(s) are external references.
 //!
+//! An href that no configured storage owns is imported all the same, and reported (see
+//! [`UnownedHref`]).
+//!
 //! ItemCollections are streamed: their Items are parsed, converted and stored in batches, so
 //! that a document of any size imports in constant memory. Importing the same documents again stores the same rows, since the
 //! store replaces an object together with its files.
@@ -21,15 +24,21 @@ mod stream;
 mod test_store;
 #[cfg(test)]
 mod tests;
+mod unowned;
+
+pub use unowned::{OwnsLocation, UnownedHref};
 
 use bytes::Bytes;
 use regards_order_actors::domain::{CatalogObject, Tenant};
 use regards_order_actors::ports::{CatalogStore, StoreError};
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use unowned::Unowned;
 
 /// What an import stored.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct ImportReport {
     /// Datasets (STAC Collections) stored.
     pub datasets: u64,
@@ -37,6 +46,10 @@ pub struct ImportReport {
     pub objects: u64,
     /// Files (STAC assets) of those objects.
     pub files: u64,
+    /// Files whose href no configured storage owns: they end in ERROR when ordered.
+    pub unowned_count: u64,
+    /// The first 100 of them.
+    pub unowned: Vec<UnownedHref>,
 }
 
 impl ImportReport {
@@ -49,6 +62,28 @@ impl ImportReport {
     fn add_objects(&mut self, objects: &[CatalogObject]) {
         self.objects += objects.len() as u64;
         self.files += objects.iter().map(|o| o.files.len() as u64).sum::<u64>();
+    }
+
+    /// Completes the report with what `unowned` found, and logs it.
+    fn finish(mut self, tenant: &Tenant, unowned: &Unowned) -> Self {
+        (self.unowned_count, self.unowned) = unowned.take();
+        tracing::info!(
+            %tenant,
+            datasets = self.datasets,
+            objects = self.objects,
+            files = self.files,
+            unowned = self.unowned_count,
+            "STAC import done"
+        );
+        if self.unowned_count > 0 {
+            tracing::warn!(
+                %tenant,
+                unowned = self.unowned_count,
+                "no storage owns the hrefs of {} imported files: they will end in ERROR when ordered",
+                self.unowned_count
+            );
+        }
+        self
     }
 }
 
@@ -120,27 +155,22 @@ impl ImportError {
 /// to http ones), and Items reached from a Collection without a `collection` field belong to
 /// it. A folder is imported from its `catalog.json` or `collection.json`, or else file by
 /// file: every `*.json` under it, Collections and Catalogs first, then the rest, in path
-/// order. Relative hrefs resolve against the directory of the file holding them.
+/// order. Relative hrefs resolve against the directory of the file holding them. `owns`
+/// tells which hrefs a storage owns.
 pub async fn import_path(
     store: &dyn CatalogStore,
     tenant: &Tenant,
     path: &Path,
+    owns: OwnsLocation,
 ) -> Result<ImportReport, ImportError> {
-    let report = folder::import_path(store, tenant, path).await?;
-    tracing::info!(
-        %tenant,
-        path = %path.display(),
-        datasets = report.datasets,
-        objects = report.objects,
-        files = report.files,
-        "STAC import done"
-    );
-    Ok(report)
+    let unowned = Unowned::new(owns);
+    let report = folder::import_path(store, tenant, path, &unowned).await?;
+    Ok(report.finish(tenant, &unowned))
 }
 
 /// Imports a STAC document received over HTTP. Relative hrefs resolve against `base` (a
 /// `file:///dir/` or `http(s)://host/dir/` URL); without a base a relative href is an
-/// [`ImportError::Invalid`] error.
+/// [`ImportError::Invalid`] error. `owns` tells which hrefs a storage owns.
 ///
 /// Links are not followed: the document is imported on its own, so a Catalog stores nothing
 /// and a Collection only its dataset.
@@ -149,28 +179,23 @@ pub async fn import_bytes(
     tenant: &Tenant,
     body: Bytes,
     base: Option<&str>,
+    owns: OwnsLocation,
 ) -> Result<ImportReport, ImportError> {
     let base = base
         .map(href::check_base)
         .transpose()
         .map_err(ImportError::Invalid)?;
+    let unowned = Unowned::new(owns);
     let ctx = convert::Ctx {
         source: "request body".to_owned(),
         base,
         inherit: None,
+        unowned: Arc::clone(&unowned),
     };
     let input = document::Input::Bytes(body);
     let outcome = document::import(store, tenant, input, &ctx, stream::Mode::Full).await?;
     if outcome.links.iter().any(|l| l.is_followed()) {
         tracing::debug!(%tenant, "links of an uploaded STAC document are not followed");
     }
-    let report = outcome.report;
-    tracing::info!(
-        %tenant,
-        datasets = report.datasets,
-        objects = report.objects,
-        files = report.files,
-        "STAC import done"
-    );
-    Ok(report)
+    Ok(outcome.report.finish(tenant, &unowned))
 }

@@ -2,25 +2,39 @@
 
 use super::*;
 use crate::storage::local::tests::read_all;
+use std::sync::{Arc, Mutex};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
 const BODY: &[u8] = b"hello, world";
+/// What lies outside the storage's root.
+const SECRET: &[u8] = b"the keys";
 
-/// A tiny http/1.1 server: `/a` honours ranges, `/whole` ignores them, `/silent` never
-/// answers, anything else is 404. Returns its root URL.
+/// Paths a test server was asked for, in order.
+type Requests = Arc<Mutex<Vec<String>>>;
+
+/// A tiny http/1.1 server: `/files/a` honours ranges, `/files/whole` ignores them,
+/// `/files/silent` never answers, `/secret` is outside every test root, `/files/redir-out`,
+/// `/files/redir-in` and `/files/loop` redirect; anything else is 404. Returns its root URL.
 async fn server() -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let root = format!("http://{}/files/", listener.local_addr().unwrap());
-    tokio::spawn(async move {
-        while let Ok((socket, _)) = listener.accept().await {
-            tokio::spawn(answer(socket));
-        }
-    });
-    root
+    recording_server().await.0
 }
 
-async fn answer(mut socket: TcpStream) {
+/// Same, with the paths it was asked for.
+async fn recording_server() -> (String, Requests) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let root = format!("http://{}/files/", listener.local_addr().unwrap());
+    let requests = Requests::default();
+    let seen = Arc::clone(&requests);
+    tokio::spawn(async move {
+        while let Ok((socket, _)) = listener.accept().await {
+            tokio::spawn(answer(socket, Arc::clone(&seen)));
+        }
+    });
+    (root, requests)
+}
+
+async fn answer(mut socket: TcpStream, requests: Requests) {
     let mut request = Vec::new();
     let mut buf = [0u8; 1024];
     while !request.windows(4).any(|w| w == b"\r\n\r\n") {
@@ -29,6 +43,7 @@ async fn answer(mut socket: TcpStream) {
     }
     let request = String::from_utf8(request).unwrap().to_ascii_lowercase();
     let path = request.split(' ').nth(1).unwrap().to_owned();
+    requests.lock().unwrap().push(path.clone());
     let range = request
         .lines()
         .find_map(|l| l.strip_prefix("range: bytes="));
@@ -36,6 +51,11 @@ async fn answer(mut socket: TcpStream) {
         ("/files/silent", _) => return tokio::time::sleep(Duration::from_secs(60)).await,
         ("/files/a", Some(range)) => partial(range),
         ("/files/a" | "/files/whole", _) => reply("200 OK", "", BODY),
+        ("/secret/key", _) => reply("200 OK", "", SECRET),
+        ("/files/redir-out", _) => reply("302 Found", "location: /secret/key\r\n", b""),
+        ("/files/redir-dots", _) => reply("302 Found", "location: /files/../secret/key\r\n", b""),
+        ("/files/redir-in", _) => reply("302 Found", "location: /files/a\r\n", b""),
+        ("/files/loop", _) => reply("302 Found", "location: /files/loop\r\n", b""),
         _ => reply("404 Not Found", "", b"no such file"),
     };
     socket.write_all(&response).await.unwrap();
@@ -132,6 +152,51 @@ async fn unreachable_servers_and_bad_roots_are_reported() {
     let owned = web("http://h/data", 10);
     assert!(owned.owns("http://h/data/x") && owned.owns("http://h/data?x"));
     assert!(!owned.owns("http://h/database"));
+}
+
+#[tokio::test]
+async fn nothing_outside_the_root_is_fetched() {
+    let (root, requests) = recording_server().await;
+    let web = web(&root, 5000);
+    let server = root.trim_end_matches("files/");
+    for escape in [
+        format!("{root}../secret/key"),
+        format!("{root}%2e%2e/secret/key"),
+        format!("{root}.%2E/secret/key"),
+        format!("{root}..%2fsecret%2fkey"),
+        format!("{root}%2e%2e%2fsecret%2fkey"),
+        format!("{root}..%5csecret%5ckey"),
+        format!("{root}..\\secret\\key"),
+        format!("{server}files%2f..%2fsecret%2fkey"),
+    ] {
+        assert!(!web.owns(&escape), "{escape} is owned");
+        let refused = web.make_available(&escape, Duration::from_secs(1)).await;
+        assert!(refused.is_err(), "{escape} is available");
+        let opened = web.open(&escape, None).await;
+        assert!(
+            matches!(opened, Err(StorageError::InvalidLocation { .. })),
+            "{escape} was opened"
+        );
+    }
+    assert!(requests.lock().unwrap().is_empty(), "{requests:?}");
+    for redirect in ["redir-out", "redir-dots", "loop"] {
+        let error = web.open(&format!("{root}{redirect}"), None).await;
+        let text = error.err().expect("a refused redirect").to_string();
+        let expected = if redirect == "loop" {
+            "more than 5 redirects"
+        } else {
+            "a redirect leaves the storage"
+        };
+        assert!(text.contains(expected), "{redirect}: {text}");
+    }
+    let seen = requests.lock().unwrap().clone();
+    assert!(
+        seen.iter().all(|path| path.starts_with("/files/")),
+        "{seen:?}"
+    );
+    assert_eq!(seen.iter().filter(|p| *p == "/files/loop").count(), 6);
+    let inside = web.open(&format!("{root}redir-in"), None).await.unwrap();
+    assert_eq!(read_all(inside).await, BODY);
 }
 
 #[cfg(feature = "https")]

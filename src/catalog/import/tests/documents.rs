@@ -1,6 +1,5 @@
 //! Single documents: Collections, Items, their assets and what can be wrong with them.
 
-use super::super::import_path;
 use super::*;
 use regards_order_actors::domain::DataType;
 
@@ -216,4 +215,37 @@ async fn documents_that_are_not_stac_are_refused() {
         missing.to_string().contains("/no/such/file.json"),
         "{missing}"
     );
+}
+
+#[tokio::test]
+async fn hrefs_no_storage_owns_are_imported_and_reported() {
+    let doc = json!({"type": "Feature", "id": "i1", "collection": "c",
+        "assets": {
+            "data": {"href": "file:///data/a.tif", "roles": ["data"]},
+            "env": {"href": "file:///proc/self/environ", "roles": ["data"]},
+            "web": {"href": "https://h.org/b.tif", "roles": ["data"]}}});
+    let store = MemoryStore::default();
+    let owns: super::super::OwnsLocation = Arc::new(|href: &str| href.starts_with("file:///data/"));
+    let body = serde_json::to_vec(&doc).unwrap().into();
+    let got = import_bytes(&store, &tenant(), body, None, owns)
+        .await
+        .unwrap();
+    assert_eq!((got.objects, got.files, got.unowned_count), (1, 3, 2));
+    let mut listed: Vec<_> = got
+        .unowned
+        .iter()
+        .map(|u| (u.item.as_str(), u.asset.as_str(), u.href.as_str()))
+        .collect();
+    listed.sort();
+    assert_eq!(
+        listed,
+        [
+            ("i1", "env", "file:///proc/self/environ"),
+            ("i1", "web", "https://h.org/b.tif")
+        ]
+    );
+    assert_eq!(store.object(&tenant(), "i1").unwrap().files.len(), 3);
+    let json = serde_json::to_value(&got).unwrap();
+    assert_eq!(json["unownedCount"], 2);
+    assert_eq!(json["unowned"][0]["item"], "i1");
 }

@@ -1,6 +1,5 @@
 //! Static catalogs and folders of STAC files.
 
-use super::super::import_path;
 use super::*;
 
 #[tokio::test]

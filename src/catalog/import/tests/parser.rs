@@ -11,6 +11,7 @@ fn ctx() -> Ctx {
         source: "doc.json".into(),
         base: Some("http://h/".into()),
         inherit: Some("c".into()),
+        unowned: super::super::unowned::Unowned::new(std::sync::Arc::new(|_: &str| true)),
     }
 }
 

@@ -1,6 +1,5 @@
 //! ItemCollections: streaming, batching, re-import and failures.
 
-use super::super::import_path;
 use super::*;
 use regards_order_actors::ports::CatalogStore;
 
