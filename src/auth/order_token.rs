@@ -1,11 +1,16 @@
 //! Public order tokens: HS256 JWTs signed with `auth.order_secret`, naming one order
-//! (`ORDER_ID`, a string as in the original) and expiring with it.
+//! (`ORDER_ID`, a string as in the original) and expiring with it. They carry the audience
+//! [`ORDER_TOKEN_AUDIENCE`], which bearer tokens never have: neither kind is accepted as the
+//! other even if both were signed with one key.
 
 use crate::auth::Role;
 use crate::config::Secret;
 use chrono::{DateTime, Utc};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
+
+/// The `aud` claim of every order token, required when one is verified.
+pub const ORDER_TOKEN_AUDIENCE: &str = "regards-order:public-order-file";
 
 /// Claims of a public order token.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -17,6 +22,8 @@ pub struct OrderClaims {
     #[serde(rename = "ORDER_ID")]
     pub order_id: String,
     pub exp: i64,
+    /// Always [`ORDER_TOKEN_AUDIENCE`].
+    pub aud: String,
 }
 
 impl OrderClaims {
@@ -59,15 +66,18 @@ impl OrderTokenCodec {
             email: owner.to_owned(),
             order_id: order_id.to_string(),
             exp: expires.timestamp(),
+            aud: ORDER_TOKEN_AUDIENCE.to_owned(),
         };
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
     }
 
-    /// Verifies signature and expiry; a token without a numeric `ORDER_ID` is invalid.
+    /// Verifies signature, expiry and audience; a token without a numeric `ORDER_ID` is
+    /// invalid.
     pub fn verify(&self, token: &str) -> Result<OrderClaims, String> {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.leeway = 0;
-        validation.set_required_spec_claims(&["exp"]);
+        validation.set_required_spec_claims(&["exp", "aud"]);
+        validation.set_audience(&[ORDER_TOKEN_AUDIENCE]);
         let claims = jsonwebtoken::decode::<OrderClaims>(token, &self.decoding, &validation)
             .map_err(|e| format!("invalid order token: {e}"))?
             .claims;
@@ -81,6 +91,7 @@ impl OrderTokenCodec {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::auth::TokenCodec;
 
     #[test]
     fn round_trip_and_refusals() {
@@ -104,5 +115,38 @@ mod tests {
             panic!("signing failed")
         };
         assert!(codec.verify(&expired).is_err());
+    }
+
+    #[test]
+    fn bearer_and_order_tokens_are_not_interchangeable_even_with_one_key() {
+        let key = Secret::new("one-key-for-both-kinds-of-token-!!!");
+        let orders = OrderTokenCodec::new(&key);
+        let bearers = TokenCodec::new(&key);
+        let later = Utc::now() + chrono::Duration::hours(1);
+        let Ok(order_token) = orders.issue("t", "u@x", Role::Admin, 42, later) else {
+            panic!("signing failed")
+        };
+        let Ok(bearer) = bearers.issue("t", "u@x", Role::Admin, chrono::Duration::hours(1)) else {
+            panic!("signing failed")
+        };
+        assert!(orders.verify(&order_token).is_ok());
+        assert!(bearers.verify(&bearer).is_ok());
+        assert!(
+            bearers.verify(&order_token).is_err(),
+            "order token as bearer"
+        );
+        assert!(
+            orders.verify(&bearer).is_err(),
+            "bearer token as order token"
+        );
+        // A bearer token naming an order still lacks the audience.
+        let claims = serde_json::json!({"tenant": "t", "role": "ADMIN", "sub": "u@x",
+            "email": "u@x", "ORDER_ID": "42", "exp": later.timestamp()});
+        let key = jsonwebtoken::EncodingKey::from_secret(key.expose().as_bytes());
+        let Ok(forged) = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &key) else {
+            panic!("signing failed")
+        };
+        assert!(orders.verify(&forged).is_err());
+        assert!(bearers.verify(&forged).is_err(), "a token naming an order");
     }
 }

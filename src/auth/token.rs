@@ -1,4 +1,6 @@
-//! Bearer tokens: HS256 JWTs carrying `tenant`, `role`, `sub`, `email`.
+//! Bearer tokens: HS256 JWTs carrying `tenant`, `role`, `sub`, `email`. A token with an
+//! audience or an `ORDER_ID` is a public order token (see `order_token.rs`) and is refused
+//! here, whatever key signed it.
 
 use crate::auth::Role;
 use crate::config::Secret;
@@ -16,11 +18,23 @@ pub struct Claims {
     pub exp: i64,
 }
 
+/// What a bearer token must not carry: the marks of an order token.
+#[derive(Deserialize)]
+struct Verified {
+    #[serde(flatten)]
+    claims: Claims,
+    aud: Option<serde_json::Value>,
+    #[serde(rename = "ORDER_ID")]
+    order_id: Option<serde_json::Value>,
+}
+
 /// Why a token was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum TokenError {
     #[error("invalid token: {0}")]
     Invalid(#[from] jsonwebtoken::errors::Error),
+    #[error("invalid token: an order token is no bearer token")]
+    OrderToken,
 }
 
 /// Signs and verifies bearer tokens with one HS256 key.
@@ -62,13 +76,24 @@ impl TokenCodec {
         )?)
     }
 
-    /// Verifies signature and expiry and returns the claims.
+    /// Verifies signature and expiry and returns the claims; a token with an audience or an
+    /// `ORDER_ID` is refused.
     pub fn verify(&self, token: &str) -> Result<Claims, TokenError> {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.leeway = 0;
         validation.set_required_spec_claims(&["exp"]);
-        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation)?;
-        Ok(data.claims)
+        // Checked below, so that the refusal names the reason.
+        validation.validate_aud = false;
+        let verified = jsonwebtoken::decode::<Verified>(token, &self.decoding, &validation)?;
+        let Verified {
+            claims,
+            aud,
+            order_id,
+        } = verified.claims;
+        if aud.is_some() || order_id.is_some() {
+            return Err(TokenError::OrderToken);
+        }
+        Ok(claims)
     }
 }
 
