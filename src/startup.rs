@@ -1,14 +1,15 @@
-//! Build, then run: binds the listener (port 0 allowed), opens the database, wires the routes.
+//! Build, then run: binds the listener (port 0 allowed), checks the keys, opens the database,
+//! wires the routes and the request limits.
 
 use crate::auth::{OrderTokenCodec, TokenCodec};
-use crate::basket::BasketService;
+use crate::basket::{BasketService, MAX_UPLOAD_REQUEST_BYTES};
 use crate::config::Settings;
 use crate::downloads::limits::StreamLimits;
 use crate::http::stall::remember_socket;
-use crate::http::{ApiError, json_config, path_config, query_config};
+use crate::http::{ApiError, BodyLimits, guard_body, json_config, path_config, query_config};
 use crate::state::AppState;
 use crate::storage::Storages;
-use crate::telemetry::{Metrics, observe};
+use crate::telemetry::{Metrics, RedactedRootSpan, observe, redact};
 use crate::{db, engine_setup, routes};
 use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
@@ -16,6 +17,7 @@ use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
+use std::time::Duration;
 use tracing_actix_web::TracingLogger;
 
 /// The assembled service, bound and ready to run.
@@ -26,8 +28,13 @@ pub struct Application {
 }
 
 impl Application {
-    /// Opens and migrates the database, binds `settings.bind` and prepares the server.
+    /// Binds `settings.bind`, checks the signing keys for that address, opens and migrates
+    /// the database and prepares the server.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind(&settings.bind)
+            .with_context(|| format!("cannot bind {}", settings.bind))?;
+        let address = listener.local_addr()?;
+        settings.check_keys_for(address)?;
         for key in settings.uses_development_secrets() {
             tracing::warn!(
                 "!!! {key} is the built-in DEVELOPMENT key: anyone can forge tokens. \
@@ -35,7 +42,7 @@ impl Application {
                 key.to_uppercase().replace('.', "__")
             );
         }
-        tracing::info!(settings = ?settings, "effective configuration");
+        log_configuration(&settings);
         let database_url = settings.effective_database_url();
         let wait = std::time::Duration::from_secs(settings.engine.commit_timeout_secs);
         let store = db::connect_waiting(&database_url, wait).await?;
@@ -48,9 +55,6 @@ impl Application {
         let engine = engine_setup::start(&settings, store.clone(), storages.clone());
         let recovered = engine.recover().await?;
         tracing::info!(orders = recovered, "orders to resume re-activated");
-        let listener = TcpListener::bind(&settings.bind)
-            .with_context(|| format!("cannot bind {}", settings.bind))?;
-        let address = listener.local_addr()?;
         let public_url = settings
             .public_url
             .clone()
@@ -100,21 +104,56 @@ impl Application {
     }
 }
 
+/// Logs the configuration in effect, with every password and token masked, and creates
+/// the default storage's folder so that it is ready to receive files.
+fn log_configuration(settings: &Settings) {
+    let storages = settings.effective_storages();
+    tracing::info!(
+        settings = %redact(&format!("{settings:?}")),
+        storages = %redact(&format!("{storages:?}")),
+        "effective configuration"
+    );
+    if settings.storages.is_empty()
+        && let Some(default) = storages.first()
+        && let Err(e) = std::fs::create_dir_all(&default.root)
+    {
+        tracing::warn!(root = %default.root, error = %e, "cannot create the default storage");
+    }
+}
+
+/// The body limits `settings` configure.
+fn body_limits(settings: &Settings) -> BodyLimits {
+    let kib = |n: u64| {
+        usize::try_from(n)
+            .unwrap_or(usize::MAX)
+            .saturating_mul(1024)
+    };
+    BodyLimits {
+        json: kib(settings.http.max_json_body_kb),
+        import: kib(settings.max_body_mb).saturating_mul(1024),
+        upload: MAX_UPLOAD_REQUEST_BYTES,
+        timeout: Duration::from_secs(settings.http.body_timeout_secs),
+    }
+}
+
 fn serve(
     listener: TcpListener,
     state: web::Data<AppState>,
     metrics: Arc<Metrics>,
 ) -> anyhow::Result<Server> {
-    let body_limit = usize::try_from(state.settings.max_body_mb)
-        .unwrap_or(usize::MAX)
-        .saturating_mul(1024 * 1024);
+    let limits = body_limits(&state.settings);
+    // The guard enforces each endpoint's limit; the extractors only need to let it through.
+    let largest = limits.json.max(limits.import).max(limits.upload);
+    let max_connections = state.settings.http.max_connections_per_worker;
+    let limits = web::Data::new(limits);
     let metrics = web::Data::new(metrics);
     let server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
             .app_data(metrics.clone())
-            .app_data(json_config(body_limit))
-            .app_data(web::PayloadConfig::new(body_limit))
+            .app_data(limits.clone())
+            .app_data(json_config(limits.json))
+            .app_data(web::PayloadConfig::new(largest))
             .app_data(path_config())
             .app_data(query_config())
             .configure(routes::configure)
@@ -123,11 +162,13 @@ fn serve(
                     "No such endpoint".into(),
                 )))
             }))
+            .wrap(from_fn(guard_body))
             .wrap(from_fn(observe))
-            .wrap(TracingLogger::default())
+            .wrap(TracingLogger::<RedactedRootSpan>::new())
     })
     // Each connection keeps its socket, so that a client stalling a stream can be cut off.
     .on_connect(remember_socket)
+    .max_connections(max_connections)
     .listen(listener)?
     .run();
     Ok(server)

@@ -7,4 +7,7 @@ mod upload;
 
 pub use dto::BasketDto;
 pub use service::BasketService;
-pub use upload::{MAX_UPLOAD_LINES, PROVIDER_IDS_PER_QUERY, provider_id_lines};
+pub use upload::{
+    MAX_UPLOAD_BYTES, MAX_UPLOAD_LINES, MAX_UPLOAD_REQUEST_BYTES, PROVIDER_IDS_PER_QUERY,
+    provider_id_lines,
+};

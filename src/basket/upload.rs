@@ -4,6 +4,10 @@ use crate::http::ApiError;
 
 /// Longest accepted file, in lines (`regards.order.basket.upload.file.max.lines`).
 pub const MAX_UPLOAD_LINES: usize = 1000;
+/// Largest accepted upload file: 1000 provider ids of reasonable length.
+pub const MAX_UPLOAD_BYTES: usize = 1024 * 1024;
+/// Largest upload request: the file and the multipart framing around it.
+pub const MAX_UPLOAD_REQUEST_BYTES: usize = MAX_UPLOAD_BYTES + 16 * 1024;
 /// Provider ids per catalogue query, as the original batches them.
 pub const PROVIDER_IDS_PER_QUERY: usize = 100;
 

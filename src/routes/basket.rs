@@ -1,7 +1,7 @@
 //! BasketController (`/order/basket`), every endpoint REGISTERED_USER.
 
 use crate::auth::{Caller, Role};
-use crate::basket::{BasketDto, provider_id_lines};
+use crate::basket::{BasketDto, MAX_UPLOAD_BYTES, provider_id_lines};
 use crate::http::{ApiError, EntityModel, Messages};
 use crate::state::AppState;
 use actix_multipart::Multipart;
@@ -11,9 +11,6 @@ use regards_order_actors::domain::{
     Basket, BasketSelectionRequest, FileSelectionDescription, ProcessDatasetDescription, dates,
 };
 use serde::de::DeserializeOwned;
-
-/// Largest accepted upload file: 1000 provider ids of reasonable length.
-const MAX_UPLOAD_BYTES: usize = 1024 * 1024;
 
 /// Registers the resource.
 pub fn configure(cfg: &mut web::ServiceConfig) {

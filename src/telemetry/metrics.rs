@@ -1,5 +1,8 @@
-//! Request counters and latency histograms in Prometheus text format.
+//! Request counters and latency histograms in Prometheus text format. Labels come only from
+//! closed sets — the standard methods, the route patterns, the status codes — so that no
+//! request can add series.
 
+use actix_web::http::Method;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::sync::Mutex;
@@ -18,6 +21,27 @@ struct Series {
     buckets: [u64; BUCKETS.len()],
 }
 
+/// The `method` label of `method`: itself when standard, `OTHER` for any other token.
+pub fn method_label(method: &Method) -> &'static str {
+    match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::DELETE => "DELETE",
+        Method::PATCH => "PATCH",
+        Method::OPTIONS => "OPTIONS",
+        Method::TRACE => "TRACE",
+        Method::CONNECT => "CONNECT",
+        _ => "OTHER",
+    }
+}
+
+/// The `route` label of a request the router matched to `pattern`; `unmatched` otherwise.
+pub fn route_label(pattern: Option<String>) -> String {
+    pattern.unwrap_or_else(|| "unmatched".to_owned())
+}
+
 /// The process's metrics. A mutex is enough: one short critical section per request.
 #[derive(Default)]
 pub struct Metrics {
@@ -25,8 +49,9 @@ pub struct Metrics {
 }
 
 impl Metrics {
-    /// Records one request of `route` (the matched pattern) answered with `status`.
-    pub fn observe(&self, method: &str, route: &str, status: u16, elapsed: Duration) {
+    /// Records one request of `route` (the matched pattern) answered with `status`; `method`
+    /// and `route` come from [`method_label`] and [`route_label`].
+    pub fn observe(&self, method: &'static str, route: &str, status: u16, elapsed: Duration) {
         let seconds = elapsed.as_secs_f64();
         let Ok(mut map) = self.requests.lock() else {
             return;
@@ -112,5 +137,15 @@ mod tests {
         assert!(text.contains("le=\"0.005\"} 1"));
         assert!(text.contains("le=\"0.5\"} 2"));
         assert!(text.contains("le=\"+Inf\"} 2"));
+    }
+
+    #[test]
+    fn unknown_methods_share_one_label() {
+        for made_up in ["FOO", "PROPFIND", "X-1"] {
+            let method = Method::from_bytes(made_up.as_bytes()).unwrap();
+            assert_eq!(method_label(&method), "OTHER");
+        }
+        assert_eq!(method_label(&Method::GET), "GET");
+        assert_eq!(route_label(None), "unmatched");
     }
 }

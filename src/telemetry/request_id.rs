@@ -1,6 +1,7 @@
 //! Per-request middleware: metrics by matched route, and the request id echoed back.
 
 use crate::telemetry::Metrics;
+use crate::telemetry::metrics::{method_label, route_label};
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
@@ -10,23 +11,20 @@ use std::sync::Arc;
 use std::time::Instant;
 use tracing_actix_web::RequestId;
 
-/// Records the request in the metrics (by route pattern, so ids do not explode the label
-/// space) and answers the request id in `x-request-id`, so a client can quote it.
+/// Records the request in the metrics (by known method and route pattern, so that neither
+/// ids nor made-up methods explode the label space) and answers the request id in `x-request-id`, so a client can quote it.
 pub async fn observe(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let started = Instant::now();
     let metrics = req.app_data::<web::Data<Arc<Metrics>>>().cloned();
-    let method = req.method().to_string();
+    let method = method_label(req.method());
     let mut res = next.call(req).await?;
-    let route = res
-        .request()
-        .match_pattern()
-        .unwrap_or_else(|| "unmatched".to_owned());
+    let route = route_label(res.request().match_pattern());
     let status = res.status().as_u16();
     if let Some(metrics) = metrics {
-        metrics.observe(&method, &route, status, started.elapsed());
+        metrics.observe(method, &route, status, started.elapsed());
     }
     // The route pattern, never the path or query: tokens travel in query strings.
     tracing::debug!(%method, %route, status, elapsed_ms = started.elapsed().as_secs_f64() * 1000.0, "request done");

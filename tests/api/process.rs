@@ -3,13 +3,15 @@
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::sync::{Arc, Mutex, mpsc};
 use std::time::Duration;
 
 /// A running `regards-order serve`.
 pub struct ServiceProcess {
     child: Child,
     pub address: String,
+    /// Every line the service logged so far.
+    logs: Arc<Mutex<Vec<String>>>,
 }
 
 impl ServiceProcess {
@@ -29,8 +31,11 @@ impl ServiceProcess {
             .expect("spawn regards-order serve");
         let stderr = child.stderr.take().expect("stderr");
         let (tx, rx) = mpsc::channel();
+        let logs = Arc::new(Mutex::new(Vec::new()));
+        let kept = Arc::clone(&logs);
         std::thread::spawn(move || {
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                kept.lock().expect("logs").push(line.clone());
                 if let Some(rest) = line.split("listening on ").nth(1) {
                     let _ = tx.send(rest.trim().to_owned());
                 }
@@ -45,7 +50,13 @@ impl ServiceProcess {
         Self {
             child,
             address: format!("http://{address}"),
+            logs,
         }
+    }
+
+    /// The service's log lines so far.
+    pub fn logs(&self) -> Vec<String> {
+        self.logs.lock().expect("logs").clone()
     }
 
     /// SIGKILL: no shutdown, no flush.
