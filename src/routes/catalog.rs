@@ -24,7 +24,8 @@ struct ImportQuery {
 #[utoipa::path(post, path = "/catalog/import", tag = "catalog",
     params(("base" = Option<String>, Query, description = "base URL of relative asset hrefs")),
     request_body(content = Object, description = "a STAC Collection, Item or ItemCollection"),
-    responses((status = 200, body = ImportReport), (status = 422, body = Messages)))]
+    responses((status = 200, body = ImportReport), (status = 413, body = Messages),
+        (status = 422, body = Messages)))]
 #[post("/catalog/import")]
 pub(super) async fn import(
     caller: Caller,

@@ -14,6 +14,9 @@ use std::sync::Arc;
 pub(crate) struct LocalRoot {
     storage: String,
     root: PathBuf,
+    /// The root with its symbolic links resolved, when that differs: an href written either
+    /// way belongs to the storage.
+    real_root: Option<PathBuf>,
     protected: Arc<ProtectedPaths>,
 }
 
@@ -35,9 +38,13 @@ impl LocalRoot {
                 folder.display()
             );
         }
+        let real_root = std::fs::canonicalize(&root)
+            .ok()
+            .filter(|real| *real != root);
         Ok(Self {
             storage: storage.to_owned(),
             root,
+            real_root,
             protected,
         })
     }
@@ -61,7 +68,12 @@ impl LocalRoot {
             reason,
         })?;
         let path = normalize(&path);
-        if !path.starts_with(&self.root) {
+        let inside = path.starts_with(&self.root)
+            || self
+                .real_root
+                .as_ref()
+                .is_some_and(|real| path.starts_with(real));
+        if !inside {
             Err(self.outside(location))
         } else if self.protected.covers(&path) {
             Err(protected(location))
@@ -298,6 +310,15 @@ mod tests {
             Err(StorageError::OutsideRoot { .. })
         ));
         assert!(root.for_read(&at("inner")).await.unwrap().ends_with("in"));
+        // The root written through a symbolic link owns the same files.
+        let alias = outside.path().join("alias");
+        std::os::unix::fs::symlink(dir.path(), &alias).unwrap();
+        let aliased = LocalRoot::new("disk", alias.to_str().unwrap(), root.protected.clone());
+        let aliased = aliased.unwrap();
+        assert!(aliased.lexical(&at("in")).is_ok());
+        assert!(aliased.for_read(&at("in")).await.is_ok());
+        let via_alias = alias.join("in").to_str().unwrap().to_owned();
+        assert!(aliased.for_read(&via_alias).await.is_ok());
         let missing = root.for_read(&at("missing")).await.unwrap_err();
         assert!(matches!(missing, StorageError::NotFound { .. }));
         assert!(

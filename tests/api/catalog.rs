@@ -162,6 +162,17 @@ async fn cli_imports_a_static_catalog_folder(app: TestApp) {
         stdout.contains("1 datasets, 2 objects, 6 files"),
         "{stdout}"
     );
+    // The default storage serves `<data_dir>/files` only: these files are named.
+    assert!(
+        stdout.contains("no storage owns 6 of these files"),
+        "{stdout}"
+    );
+    let a_data = format!("URN:A / data: file://{}/ds1/data/a.nc", root.display());
+    assert!(stdout.contains(&a_data), "{stdout}");
+    assert!(
+        stdout.contains("URN:B / quicklook: file:///data/URN:B.png"),
+        "{stdout}"
+    );
     // Imported twice: the same catalogue.
     let (ok, _, stderr) = cli(
         &app,
