@@ -44,7 +44,7 @@ impl Application {
         }
         log_configuration(&settings);
         let database_url = settings.effective_database_url();
-        let wait = std::time::Duration::from_secs(settings.engine.commit_timeout_secs);
+        let wait = Duration::from_secs(settings.engine.commit_timeout_secs);
         let store = db::connect_waiting(&database_url, wait).await?;
         tracing::info!(
             backend = store.backend(),

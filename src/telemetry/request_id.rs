@@ -12,7 +12,8 @@ use std::time::Instant;
 use tracing_actix_web::RequestId;
 
 /// Records the request in the metrics (by known method and route pattern, so that neither
-/// ids nor made-up methods explode the label space) and answers the request id in `x-request-id`, so a client can quote it.
+/// ids nor made-up methods explode the label space) and answers the request id in
+/// `x-request-id`, so a client can quote it.
 pub async fn observe(
     req: ServiceRequest,
     next: Next<impl MessageBody>,

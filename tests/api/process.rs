@@ -18,6 +18,16 @@ impl ServiceProcess {
     /// Starts the service on port 0 with `config` (a TOML file) and `database_url`; waits for
     /// its `listening on` line. Its logs are drained by a thread so it never blocks on them.
     pub fn start(config: &Path, database_url: &str, data_dir: &Path) -> Self {
+        Self::start_with(config, database_url, data_dir, &[])
+    }
+
+    /// Same, with extra environment variables (`RUST_LOG` is `info` unless one sets it).
+    pub fn start_with(
+        config: &Path,
+        database_url: &str,
+        data_dir: &Path,
+        env: &[(&str, &str)],
+    ) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_regards-order"))
             .arg("serve")
             .env("REGARDS_ORDER_CONFIG", config)
@@ -25,6 +35,7 @@ impl ServiceProcess {
             .env("REGARDS_ORDER_DATA_DIR", data_dir)
             .env("REGARDS_ORDER_BIND", "127.0.0.1:0")
             .env("RUST_LOG", "info")
+            .envs(env.iter().copied())
             .stderr(Stdio::piped())
             .stdout(Stdio::null())
             .spawn()
