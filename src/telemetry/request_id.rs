@@ -28,7 +28,7 @@ pub async fn observe(
         metrics.observe(method, &route, status, started.elapsed());
     }
     // The route pattern, never the path or query: tokens travel in query strings.
-    tracing::debug!(%method, %route, status, elapsed_ms = started.elapsed().as_secs_f64() * 1000.0, "request done");
+    tracing::info!(%method, %route, status, elapsed_ms = started.elapsed().as_secs_f64() * 1000.0, "request done");
     let id = res.request().extensions().get::<RequestId>().copied();
     if let Some(id) = id
         && let Ok(value) = HeaderValue::from_str(&id.to_string())

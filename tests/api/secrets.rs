@@ -82,7 +82,7 @@ fn write_config(dir: &Path) -> std::path::PathBuf {
 async fn logs_hold_no_password_nor_token(app: TestApp) {
     let database_url = with_password(&app.database_url, "db-pw-7373");
     let config = write_config(app.dir.path());
-    // At debug level every request is logged, with its target.
+    // At debug level the service logs the most lines (every request is logged at info).
     let debug = [("RUST_LOG", "info,regards_order=debug")];
     let data_dir = app.dir.path().join("data");
     let service = ServiceProcess::start_with(&config, &database_url, &data_dir, &debug);
