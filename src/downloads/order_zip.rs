@@ -5,72 +5,21 @@
 //! a client that disconnects leaves them AVAILABLE.
 
 use crate::downloads::completion::{Outcome, watch};
+use crate::downloads::order_plan::{OrderSources, Plan, Planner};
 use crate::downloads::range::{RangeAnswer, answer};
-use crate::downloads::single::record;
-use crate::downloads::zip::{Crc32, EntryNames, EntrySource, ZipEntry, ZipLayout, crc32, stream};
+use crate::downloads::zip::{Crc32, stream_archive};
 use crate::http::ApiError;
 use crate::state::AppState;
 use actix_web::HttpResponse;
 use actix_web::http::header;
-use async_trait::async_trait;
-use bytes::Bytes;
 use chrono::{DateTime, Utc};
-use futures::stream::{BoxStream, StreamExt, TryStreamExt};
+use futures::FutureExt;
+use futures::stream::TryStreamExt;
 use regards_order_actors::domain::Tenant;
 use regards_order_actors::domain::order::{FileState, OrderFile};
 use regards_order_actors::ports::{ByteRange, FileFilter, Storage};
 use std::io;
 use std::sync::Arc;
-
-/// Where one entry's bytes come from.
-enum Part {
-    File {
-        storage: Arc<dyn Storage>,
-        url: String,
-    },
-    Notice(Bytes),
-}
-
-/// The entries' sources, in entry order.
-struct Sources(Vec<Part>);
-
-#[async_trait]
-impl EntrySource for Sources {
-    async fn open(
-        &self,
-        index: usize,
-        offset: u64,
-    ) -> io::Result<BoxStream<'static, io::Result<Bytes>>> {
-        match self.0.get(index) {
-            Some(Part::File { storage, url }) => {
-                let range = (offset > 0).then_some(ByteRange {
-                    start: offset,
-                    end: None,
-                });
-                let content = storage.open(url, range).await.map_err(io::Error::other)?;
-                Ok(content.stream)
-            }
-            Some(Part::Notice(bytes)) => {
-                let start = usize::try_from(offset)
-                    .unwrap_or(usize::MAX)
-                    .min(bytes.len());
-                Ok(futures::stream::once(futures::future::ready(Ok(bytes.slice(start..)))).boxed())
-            }
-            None => Err(io::Error::other(format!("no zip entry {index}"))),
-        }
-    }
-}
-
-/// The archive planned for an order.
-struct Plan {
-    entries: Vec<ZipEntry>,
-    sources: Vec<Part>,
-    /// Written (or skipped as duplicates): DOWNLOADED once the zip is complete.
-    downloaded: Vec<i64>,
-    /// Could not be added: DOWNLOAD_ERROR, listed in NOTICE.txt.
-    failed: Vec<(i64, String, String)>,
-    crcs: Vec<(i64, u32)>,
-}
 
 /// Reads a whole file to learn its CRC-32 and length (files not read since retrieval).
 async fn measure(storage: &dyn Storage, url: &str) -> Result<(u32, u64), String> {
@@ -86,10 +35,14 @@ async fn measure(storage: &dyn Storage, url: &str) -> Result<(u32, u64), String>
 /// Files checked at once while planning (they are independent; local checks are cheap).
 const CHECKS_AT_ONCE: usize = 32;
 
+/// CRC-32s passed on per call to [`record_measured_crcs`].
+const CRC_CHUNK: usize = 5_000;
+
 /// What the check of one file found.
 struct Checked {
     file: OrderFile,
-    outcome: Result<(Arc<dyn Storage>, u32, u64), String>,
+    /// Its CRC-32 and size, or why it cannot be added.
+    outcome: Result<(u32, u64), String>,
     /// A CRC-32 computed now, to record.
     measured: bool,
 }
@@ -106,7 +59,7 @@ async fn check(state: &AppState, file: OrderFile, crc: Option<u32>) -> Checked {
         };
     };
     let size = file.size.and_then(|s| u64::try_from(s).ok());
-    let (known, measured) = match (crc, size) {
+    let (outcome, measured) = match (crc, size) {
         (Some(c), Some(size)) if storage.kind() != "http" => {
             let at_end = Some(ByteRange {
                 start: size,
@@ -118,66 +71,10 @@ async fn check(state: &AppState, file: OrderFile, crc: Option<u32>) -> Checked {
         (Some(c), Some(size)) => (Ok((c, size)), false),
         _ => (measure(storage.as_ref(), &file.url).await, true),
     };
-    let outcome = known.map(|(c, size)| (storage, c, size));
     Checked {
         file,
         outcome,
         measured,
-    }
-}
-
-impl Plan {
-    /// Adds a checked file under a unique name (a same-name, same-checksum file is skipped
-    /// but still counts as downloaded).
-    fn add(&mut self, names: &mut EntryNames, checked: Checked, date: DateTime<Utc>) {
-        let file = checked.file;
-        let (storage, crc, size) = match checked.outcome {
-            Ok(found) => found,
-            Err(reason) => {
-                self.failed.push((file.id, file.filename, reason));
-                return;
-            }
-        };
-        if checked.measured {
-            self.crcs.push((file.id, crc));
-        }
-        let checksum = file.checksum.as_ref().map(|c| c.value.as_str());
-        if let Some(name) = names.add(&file.filename, checksum) {
-            self.entries.push(ZipEntry {
-                name,
-                size,
-                crc32: crc,
-                modified: date,
-            });
-            self.sources.push(Part::File {
-                storage,
-                url: file.url,
-            });
-        }
-        self.downloaded.push(file.id);
-    }
-
-    /// Adds `NOTICE.txt` when some files failed: one line per file, no final newline.
-    fn add_notice(&mut self, names: &mut EntryNames, date: DateTime<Utc>) {
-        if self.failed.is_empty() {
-            return;
-        }
-        let lines: Vec<String> = self
-            .failed
-            .iter()
-            .map(|(_, name, reason)| format!("Failed to download file ({name}): {reason}."))
-            .collect();
-        let text = Bytes::from(lines.join("\n"));
-        let name = names
-            .add("NOTICE.txt", None)
-            .unwrap_or_else(|| "NOTICE.txt".into());
-        self.entries.push(ZipEntry {
-            name,
-            size: text.len() as u64,
-            crc32: crc32(&text),
-            modified: date,
-        });
-        self.sources.push(Part::Notice(text));
     }
 }
 
@@ -191,6 +88,28 @@ async fn record_measured_crcs(
     crate::downloads::single::record_crcs(&state.engine, tenant, order_id, crcs).await;
 }
 
+/// Passes the measured CRC-32s on once at least `at_least` (and one) are waiting: a message
+/// to the order holds [`CRC_CHUNK`] of them at most.
+async fn pass_on_crcs(
+    state: &AppState,
+    tenant: &Tenant,
+    order_id: i64,
+    measured: &mut Vec<(i64, u32)>,
+    at_least: usize,
+) {
+    if measured.len() >= at_least.max(1) {
+        record_measured_crcs(state, tenant, order_id, std::mem::take(measured)).await;
+    }
+}
+
+/// A spill file could not be written or read: the archive cannot be planned now.
+fn spill_failed(error: io::Error) -> ApiError {
+    tracing::error!(%error, "zip plan not spilled");
+    ApiError::Unavailable("The archive cannot be prepared now".to_owned())
+}
+
+/// Plans the zip of every AVAILABLE file of the order, dated `date`, reading the files' rows
+/// page by page (a connection is held only while a page is read); 204 when there is none.
 async fn plan(
     state: &AppState,
     tenant: &Tenant,
@@ -201,32 +120,28 @@ async fn plan(
         state: Some(FileState::Available),
         ..FileFilter::default()
     };
-    let files: Vec<(OrderFile, Option<u32>)> = state
+    let dir = state.settings.data_dir.clone();
+    let mut planner = Planner::create(dir, date).await.map_err(spill_failed)?;
+    let mut measured = Vec::new();
+    // Checked concurrently, named in order: the archive's layout stays deterministic.
+    let mut checked = state
         .store
         .order_files(tenant, order_id, &filter)
-        .try_collect()
-        .await?;
-    let mut plan = Plan {
-        entries: Vec::new(),
-        sources: Vec::new(),
-        downloaded: Vec::new(),
-        failed: Vec::new(),
-        crcs: Vec::new(),
-    };
-    let mut names = EntryNames::new();
-    // Checked concurrently, named in order: the archive's layout stays deterministic.
-    let mut checked = futures::stream::iter(files)
-        .map(|(file, crc)| check(state, file, crc))
-        .buffered(CHECKS_AT_ONCE);
-    while let Some(c) = checked.next().await {
-        plan.add(&mut names, c, date);
+        .map_ok(|(file, crc)| check(state, file, crc).map(Ok))
+        .try_buffered(CHECKS_AT_ONCE);
+    while let Some(c) = checked.try_next().await? {
+        if let (true, Ok((crc, _))) = (c.measured, &c.outcome) {
+            measured.push((c.file.id, *crc));
+            pass_on_crcs(state, tenant, order_id, &mut measured, CRC_CHUNK).await;
+        }
+        planner
+            .add(&c.file, c.outcome)
+            .await
+            .map_err(spill_failed)?;
     }
-    if plan.downloaded.is_empty() && plan.failed.is_empty() {
-        return Err(ApiError::NoContent);
-    }
-    plan.add_notice(&mut names, date);
-    record_measured_crcs(state, tenant, order_id, std::mem::take(&mut plan.crcs)).await;
-    Ok(plan)
+    pass_on_crcs(state, tenant, order_id, &mut measured, 1).await;
+    let plan = planner.finish().await.map_err(spill_failed)?;
+    plan.ok_or(ApiError::NoContent)
 }
 
 /// Answers the zip of an order the caller may read.
@@ -239,18 +154,12 @@ pub async fn serve(
 ) -> Result<HttpResponse, ApiError> {
     // Entries are dated with the order's creation: the same request gives the same bytes,
     // which resumed (Range) downloads rely on.
-    let plan = plan(state, tenant, order_id, created).await?;
-    let outcome_files: Vec<(i64, FileState, Option<String>)> = plan
-        .downloaded
-        .iter()
-        .map(|id| (*id, FileState::Downloaded, None))
-        .chain(
-            plan.failed
-                .iter()
-                .map(|(id, _, reason)| (*id, FileState::DownloadError, Some(reason.clone()))),
-        )
-        .collect();
-    let layout = Arc::new(ZipLayout::new(plan.entries));
+    let Plan {
+        layout,
+        notice,
+        outcomes,
+    } = plan(state, tenant, order_id, created).await?;
+    let layout = Arc::new(layout);
     let total = layout.total_length();
     let wanted = answer(range, total);
     let (mut response, byte_range, reaches_end) = match wanted {
@@ -275,12 +184,16 @@ pub async fn serve(
     let outcome = Outcome {
         completed: Box::pin(async move {
             if reaches_end {
-                record(&engine, &tenant, order_id, outcome_files).await;
+                outcomes.record(&engine, &tenant, order_id).await;
             }
         }),
         broken: Box::pin(async {}),
     };
-    let body = stream(layout, byte_range, Arc::new(Sources(plan.sources)));
+    let sources = OrderSources {
+        storages: Arc::clone(&state.storages),
+        notice,
+    };
+    let body = stream_archive(layout.archive(Arc::new(sources)), byte_range);
     Ok(response
         .content_type("application/octet-stream")
         .insert_header((

@@ -6,17 +6,29 @@
 //! entries alone, the exact length is known up front and any byte range can be produced, which
 //! gives downloads a `Content-Length` and `Range` support. Zip64 structures appear only where
 //! needed: an entry or offset of 4 GiB or more, or 65 535 entries or more.
+//!
+//! [`ZipLayout`] holds a layout in memory; [`SpilledLayout`] writes it to a temporary file as
+//! entries come, so that an archive of a million entries costs a few kilobytes of memory, and
+//! produces the same bytes.
 
+mod archive;
 mod headers;
 mod layout;
 mod names;
+mod offsets;
+mod regions;
+mod spilled;
+mod spilled_cursor;
 mod stream;
 #[cfg(test)]
 mod tests;
 
+pub use archive::Archive;
 pub use layout::{ZipEntry, ZipLayout};
 pub use names::{EntryNames, MAX_NAME_BYTES, sanitize};
-pub use stream::{EntrySource, stream};
+pub use regions::Region;
+pub use spilled::{SpilledArchive, SpilledLayout, SpilledLayoutBuilder, SpilledSource};
+pub use stream::{EntrySource, stream, stream_archive};
 
 /// CRC-32 (the zip polynomial) of `data`.
 pub fn crc32(data: &[u8]) -> u32 {

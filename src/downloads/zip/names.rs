@@ -1,6 +1,8 @@
 //! Flat, unique entry names for order archives.
 
+use std::collections::hash_map::{DefaultHasher, Entry};
 use std::collections::{HashMap, HashSet};
+use std::hash::{Hash, Hasher};
 
 /// Longest name, in bytes, that [`sanitize`] and [`EntryNames`] hand out: most file systems
 /// refuse longer file names, so an archive holding one could not be fully extracted.
@@ -32,7 +34,7 @@ pub fn sanitize(name: &str) -> String {
 }
 
 /// Splits `name` before its last extension; a leading dot (`.bashrc`) is not an extension.
-fn split_extension(name: &str) -> (&str, &str) {
+pub(super) fn split_extension(name: &str) -> (&str, &str) {
     match name.rfind('.') {
         Some(dot) if dot > 0 => name.split_at(dot),
         _ => (name, ""),
@@ -41,7 +43,7 @@ fn split_extension(name: &str) -> (&str, &str) {
 
 /// `stem` + `tag` + `extension`, with `stem` shortened so that the whole fits
 /// [`MAX_NAME_BYTES`].
-fn compose(stem: &str, tag: &str, extension: &str) -> String {
+pub(super) fn compose(stem: &str, tag: &str, extension: &str) -> String {
     if stem.len() + tag.len() + extension.len() <= MAX_NAME_BYTES {
         return format!("{stem}{tag}{extension}");
     }
@@ -66,14 +68,49 @@ pub(super) fn truncate(text: &str, max_bytes: usize) -> &str {
 ///
 /// Uniqueness ignores case, so that the archive also extracts on case-insensitive file systems
 /// (Windows, macOS) without one file overwriting another.
+///
+/// Memory stays small for a million names: each name handed out costs one 16-byte slot (19 to
+/// 37 bytes with the table's spare room): a 64-bit hash of the lower-cased name, and a 64-bit
+/// hash of the sanitised name and checksum of the file it went to. Only sanitised names given
+/// to several files keep their text, with one 8-byte hash per file. Hashes are fixed (SipHash
+/// with zero keys), so the same files get the same names. A collision of name hashes only
+/// renames a file that did not need it; two different files are taken for one (the second
+/// skipped) only if their 64-bit hashes collide as well: for n files of one name, a chance
+/// below n²/2⁶⁴ (5·10⁻⁸ for a million).
 #[derive(Debug, Default)]
 pub struct EntryNames {
-    /// Checksums of the files already added under each sanitised name (`None`: it had none).
-    added: HashMap<String, Vec<Option<String>>>,
-    /// Names handed out, lower-cased.
-    taken: HashSet<String>,
-    /// Next ` (n)` to try per sanitised name, so that many homonyms cost linear time.
-    next_suffix: HashMap<String, u64>,
+    /// Hash of each name handed out, lower-cased → hash of the file it went to ([`file_hash`]).
+    taken: HashMap<u64, u64>,
+    /// Sanitised names given to more than one file (all but the first renamed).
+    homonyms: HashMap<String, Homonyms>,
+}
+
+/// The files added under one sanitised name that had to be renamed.
+#[derive(Debug)]
+struct Homonyms {
+    /// Next ` (n)` to try, so that many homonyms cost linear time.
+    next_suffix: u64,
+    /// [`file_hash`] of every file added under the name (plus, harmlessly, that of whichever
+    /// file held the name when the first one had to be renamed).
+    files: HashSet<u64>,
+}
+
+/// Hash of `text`.
+fn hash_of(text: impl Hash) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    text.hash(&mut hasher);
+    hasher.finish()
+}
+
+/// Hash of a name, ignoring case.
+fn folded(name: &str) -> u64 {
+    hash_of(name.to_lowercase())
+}
+
+/// Hash of a file as duplicates are told: its sanitised name, and its checksum ignoring ASCII
+/// case (or the absence of one).
+fn file_hash(name: &str, checksum: Option<&str>) -> u64 {
+    hash_of((name, checksum.map(str::to_ascii_lowercase)))
 }
 
 impl EntryNames {
@@ -90,31 +127,45 @@ impl EntryNames {
     /// (`a.txt`, `a (1).txt`), skipping any name already handed out.
     pub fn add(&mut self, name: &str, checksum: Option<&str>) -> Option<String> {
         let name = sanitize(name);
-        let earlier = self.added.entry(name.clone()).or_default();
-        let duplicate = earlier.iter().any(|seen| match (seen, checksum) {
-            (None, _) => true,
-            (Some(seen), Some(checksum)) => seen.eq_ignore_ascii_case(checksum),
-            (Some(_), None) => false,
-        });
+        let file = file_hash(&name, checksum);
+        let unchecked = file_hash(&name, None);
+        let duplicate = match self.homonyms.get(&name) {
+            Some(homonyms) => homonyms.files.contains(&unchecked) || homonyms.files.contains(&file),
+            // At most one file was added under this name, and it holds the name itself.
+            None => self
+                .taken
+                .get(&folded(&name))
+                .is_some_and(|&holder| holder == unchecked || holder == file),
+        };
         if duplicate {
             return None;
         }
-        earlier.push(checksum.map(str::to_owned));
-        Some(self.unique(name))
+        Some(self.unique(name, file))
     }
 
     /// `name` itself when free, otherwise the first free `stem (n).ext`; marks it taken.
-    fn unique(&mut self, name: String) -> String {
-        if self.taken.insert(name.to_lowercase()) {
-            return name;
-        }
+    fn unique(&mut self, name: String, file: u64) -> String {
+        let holder = match self.taken.entry(folded(&name)) {
+            Entry::Vacant(slot) => {
+                slot.insert(file);
+                return name;
+            }
+            Entry::Occupied(slot) => *slot.get(),
+        };
+        let homonyms = self
+            .homonyms
+            .entry(name.clone())
+            .or_insert_with(|| Homonyms {
+                next_suffix: 1,
+                files: HashSet::from([holder]),
+            });
+        homonyms.files.insert(file);
         let (stem, extension) = split_extension(&name);
-        let mut suffix = self.next_suffix.get(&name).copied().unwrap_or(1);
         loop {
-            let candidate = compose(stem, &format!(" ({suffix})"), extension);
-            suffix += 1;
-            if self.taken.insert(candidate.to_lowercase()) {
-                self.next_suffix.insert(name, suffix);
+            let candidate = compose(stem, &format!(" ({})", homonyms.next_suffix), extension);
+            homonyms.next_suffix += 1;
+            if let Entry::Vacant(slot) = self.taken.entry(folded(&candidate)) {
+                slot.insert(file);
                 return candidate;
             }
         }

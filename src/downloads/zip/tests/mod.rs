@@ -2,7 +2,9 @@
 //! Info-ZIP's `unzip`, Java's `ZipInputStream`), and their shared helpers.
 
 mod archive;
+mod names;
 mod ranges;
+mod spilled;
 mod zip64;
 
 use std::io;

@@ -7,7 +7,7 @@ use crate::downloads::zip::Crc32;
 use super::*;
 
 /// Size of the large entry: just past 4 GiB.
-const BIG: u64 = (4 << 30) + 10;
+pub(super) const BIG: u64 = (4 << 30) + 10;
 static ZEROS: [u8; 1 << 20] = [0; 1 << 20];
 
 /// CRC-32 of `len` zero bytes, by combining the CRC of 1 MiB blocks (hashing 4 GiB in a debug
@@ -52,7 +52,7 @@ impl EntrySource for BigSource {
     }
 }
 
-fn big_archive() -> (Arc<ZipLayout>, Arc<dyn EntrySource>) {
+pub(super) fn big_archive() -> (Arc<ZipLayout>, Arc<dyn EntrySource>) {
     let mut big = entry("big.bin", b"");
     big.size = BIG;
     big.crc32 = zero_crc(BIG);
