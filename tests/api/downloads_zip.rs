@@ -23,7 +23,7 @@ backend_tests!(
 
 /// An app with the archive storages where every object is its own sub-order (so that the same
 /// file reached through two objects is ordered twice) and no sub-order waits for a slot.
-async fn zip_app(app: TestApp, max_files_per_suborder: u64) -> TestApp {
+pub(crate) async fn zip_app(app: TestApp, max_files_per_suborder: u64) -> TestApp {
     let backend = app.backend;
     drop(app);
     spawn_app_with(backend, |s, dir| {
@@ -36,7 +36,7 @@ async fn zip_app(app: TestApp, max_files_per_suborder: u64) -> TestApp {
 
 /// Reads `zip` with Python's zipfile: entry count, first entry failing its CRC check
 /// (`testzip`), unique and flat names, and (when `full`) every entry with its bytes in hex.
-async fn read_zip(zip: PathBuf, full: bool) -> Value {
+pub(crate) async fn read_zip(zip: PathBuf, full: bool) -> Value {
     let script = r#"
 import json, sys, zipfile
 path, full = sys.argv[1], sys.argv[2] == "1"
@@ -71,7 +71,7 @@ print(json.dumps(out))
     serde_json::from_slice(&out.stdout).expect("python JSON")
 }
 
-fn unhex(hex: &str) -> Vec<u8> {
+pub(crate) fn unhex(hex: &str) -> Vec<u8> {
     (0..hex.len())
         .step_by(2)
         .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).expect("hex"))

@@ -13,6 +13,7 @@ mod confinement;
 mod downloads;
 mod downloads_metalink;
 mod downloads_zip;
+mod downloads_zip_pages;
 mod engine;
 mod fixtures;
 mod helpers;

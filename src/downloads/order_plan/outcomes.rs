@@ -88,6 +88,11 @@ impl Outcomes {
         self.count
     }
 
+    /// Size of the spill file, in bytes.
+    pub fn spilled_bytes(&self) -> u64 {
+        self.file.size()
+    }
+
     /// The outcomes, in planning order, `chunk` at a time.
     pub fn chunks(&self, chunk: usize) -> BoxStream<'static, io::Result<Vec<Outcome>>> {
         let state = (self.file.reader(0), self.count);

@@ -69,20 +69,48 @@ pub(super) fn truncate(text: &str, max_bytes: usize) -> &str {
 /// Uniqueness ignores case, so that the archive also extracts on case-insensitive file systems
 /// (Windows, macOS) without one file overwriting another.
 ///
-/// Memory stays small for a million names: each name handed out costs one 16-byte slot (19 to
-/// 37 bytes with the table's spare room): a 64-bit hash of the lower-cased name, and a 64-bit
-/// hash of the sanitised name and checksum of the file it went to. Only sanitised names given
-/// to several files keep their text, with one 8-byte hash per file. Hashes are fixed (SipHash
-/// with zero keys), so the same files get the same names. A collision of name hashes only
-/// renames a file that did not need it; two different files are taken for one (the second
-/// skipped) only if their 64-bit hashes collide as well: for n files of one name, a chance
-/// below n²/2⁶⁴ (5·10⁻⁸ for a million).
+/// Memory stays small for a million names: each name handed out costs one 16-byte slot (26
+/// bytes on average with the tables' spare room): a 64-bit hash of the lower-cased name, and a
+/// 64-bit hash of the sanitised name and checksum of the file it went to. Only sanitised names
+/// given to several files keep their text, with one 8-byte hash per file. Hashes are fixed
+/// (SipHash with zero keys), so the same files get the same names. A collision of name hashes
+/// only renames a file that did not need it; two different files are taken for one (the
+/// second skipped) only if their 64-bit hashes collide as well: for n files of one name, a
+/// chance below n²/2⁶⁴ (5·10⁻⁸ for a million).
 #[derive(Debug, Default)]
 pub struct EntryNames {
     /// Hash of each name handed out, lower-cased → hash of the file it went to ([`file_hash`]).
-    taken: HashMap<u64, u64>,
+    taken: Taken,
     /// Sanitised names given to more than one file (all but the first renamed).
     homonyms: HashMap<String, Homonyms>,
+}
+
+/// Shards of the taken names, by the top bits of their hash: each grows on its own, so that a
+/// million names never need the old and the new copy of one large table at once.
+#[derive(Debug)]
+struct Taken(Vec<HashMap<u64, u64>>);
+
+impl Default for Taken {
+    fn default() -> Self {
+        Taken(vec![HashMap::new(); 256])
+    }
+}
+
+impl Taken {
+    fn shard(&mut self, name: u64) -> &mut HashMap<u64, u64> {
+        let shard = (name >> 56) as usize % self.0.len();
+        &mut self.0[shard]
+    }
+
+    /// The file holding the name of hash `name`.
+    fn holder(&mut self, name: u64) -> Option<u64> {
+        self.shard(name).get(&name).copied()
+    }
+
+    /// The slot of the name of hash `name`.
+    fn entry(&mut self, name: u64) -> Entry<'_, u64, u64> {
+        self.shard(name).entry(name)
+    }
 }
 
 /// The files added under one sanitised name that had to be renamed.
@@ -134,8 +162,8 @@ impl EntryNames {
             // At most one file was added under this name, and it holds the name itself.
             None => self
                 .taken
-                .get(&folded(&name))
-                .is_some_and(|&holder| holder == unchecked || holder == file),
+                .holder(folded(&name))
+                .is_some_and(|holder| holder == unchecked || holder == file),
         };
         if duplicate {
             return None;

@@ -141,6 +141,11 @@ impl SpilledLayout {
         self.offsets.is_zip64()
     }
 
+    /// Size of the spill file, in bytes.
+    pub fn spilled_bytes(&self) -> u64 {
+        self.file.size()
+    }
+
     /// The archive, its entries' data opened by `source`; each archive reads the file on its
     /// own, so several can stream one layout at once.
     pub fn archive(self: &Arc<Self>, source: Arc<dyn SpilledSource>) -> SpilledArchive {
