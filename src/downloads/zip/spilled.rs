@@ -100,11 +100,6 @@ impl SpilledLayoutBuilder {
         self.writer.write(&self.scratch).await
     }
 
-    /// Number of entries laid out so far.
-    pub fn entry_count(&self) -> u64 {
-        self.offsets.count()
-    }
-
     /// The complete layout.
     pub async fn finish(self) -> io::Result<SpilledLayout> {
         Ok(SpilledLayout {
