@@ -115,7 +115,9 @@ async fn read_chunked(stream: &mut TcpStream) -> String {
 }
 
 /// Sends `request` and checks that it answers 200 within a second.
-async fn answers_within_a_second(what: &str, request: reqwest::RequestBuilder) {
+/// How long `request` takes to answer 200 (5 s at most: stalled streams holding the pool made
+/// such requests wait 30 s and fail).
+async fn answer_time(what: &str, request: reqwest::RequestBuilder) -> Duration {
     let started = Instant::now();
     let response = request
         .timeout(Duration::from_secs(5))
@@ -124,8 +126,18 @@ async fn answers_within_a_second(what: &str, request: reqwest::RequestBuilder) {
         .unwrap_or_else(|e| panic!("{what}: no answer: {e}"));
     assert_eq!(response.status(), 200, "{what}");
     response.bytes().await.expect("body");
-    let elapsed = started.elapsed();
-    assert!(elapsed < Duration::from_secs(1), "{what} took {elapsed:?}");
+    started.elapsed()
+}
+
+/// Asks three times: the best answer comes within a second (a CPU shared with other tests
+/// may delay one answer; a pool held by stalled streams delays them all).
+async fn answers_within_a_second(what: &str, request: impl Fn() -> reqwest::RequestBuilder) {
+    let mut times = Vec::new();
+    for _ in 0..3 {
+        times.push(answer_time(what, request()).await);
+    }
+    let best = times.iter().min().copied().unwrap_or_default();
+    assert!(best < Duration::from_secs(1), "{what} took {times:?}");
 }
 
 /// An order of `count` files on tape, ordered by `token`: restores outlast the test, so it
@@ -218,10 +230,8 @@ async fn stalled_readers_leave_the_database_to_others(app: TestApp) {
     actix_web::rt::time::sleep(Duration::from_millis(500)).await;
 
     let other = app.user("other@x.fr");
-    for _ in 0..3 {
-        answers_within_a_second("GET /user/orders", app.get("/user/orders", &other)).await;
-        answers_within_a_second("GET /ready", app.client.get(app.url("/ready"))).await;
-    }
+    answers_within_a_second("GET /user/orders", || app.get("/user/orders", &other)).await;
+    answers_within_a_second("GET /ready", || app.client.get(app.url("/ready"))).await;
     // Reading through a small window is slow: a metalink and a CSV export are enough.
     let metalink = read_chunked(&mut stalled[0]).await;
     assert!(metalink.contains("</metalink>"), "the metalink is whole");
@@ -356,7 +366,7 @@ async fn a_stalled_client_is_disconnected_and_its_slot_freed(app: TestApp) {
     assert_eq!(refused.status(), 429, "the file's slot is taken");
     let refused = send(app.get(&zip, &boss)).await;
     assert_eq!(refused.status(), 429, "the zip's slot is taken");
-    answers_within_a_second("GET /ready", app.client.get(app.url("/ready"))).await;
+    answers_within_a_second("GET /ready", || app.client.get(app.url("/ready"))).await;
 
     let file = until_accepted("the slot freed", || app.get(&path, &token)).await;
     let freed_after = held.elapsed();
@@ -376,7 +386,7 @@ async fn a_stalled_client_is_disconnected_and_its_slot_freed(app: TestApp) {
     for name in ["big-0.dat", "big-1.dat"] {
         assert_eq!(open_handles(&root.join(name)), 0, "{name} is still open");
     }
-    answers_within_a_second("GET /user/orders", app.get("/user/orders", &token)).await;
+    answers_within_a_second("GET /user/orders", || app.get("/user/orders", &token)).await;
 }
 
 /// How many descriptors of this process (the service runs in the test's process) have
