@@ -5,7 +5,7 @@ use anyhow::Context;
 use async_trait::async_trait;
 use regards_order_actors::ports::{DatabaseProbe, Store, StoreResult};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::{PgPool, Postgres};
+use sqlx::{Connection, PgPool, Postgres};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -29,6 +29,10 @@ impl PgStore {
         let pool = PgPoolOptions::new()
             .max_connections(16)
             .acquire_timeout(wait)
+            // A connection given back while the driver still counts a transaction open (its
+            // COMMIT and ROLLBACK failed, as on a full disk) is closed: reused, its next
+            // transactions would be savepoints that commit nothing.
+            .after_release(|conn, _| Box::pin(async move { Ok(!conn.is_in_transaction()) }))
             .connect_with(options)
             .await
             .with_context(|| format!("cannot connect to {}", crate::db::redact(url)))?;
