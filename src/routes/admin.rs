@@ -1,5 +1,6 @@
 //! `GET /admin/actors` (ADMIN): the engine live — registry, order actors, slot scheduler,
-//! persistence actors, storages.
+//! persistence actors, storages. An operator sees his tenant's orders only; INSTANCE_ADMIN,
+//! the operator of the whole instance, sees every tenant's.
 
 use crate::auth::{Caller, Role};
 use crate::http::ApiError;
@@ -13,7 +14,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 /// Every actor of the engine with its figures (mailbox, retrievals in flight, restarts, last
-/// persisted change), the persistence actors' queues and batches, and the storages.
+/// persisted change), the persistence actors' queues and batches, and the storages. Orders,
+/// restarts and slots are the caller's tenant's unless he is INSTANCE_ADMIN; the persistence
+/// actors and the storages are shared by every tenant and shown whole (counts, no order).
 #[utoipa::path(get, path = "/admin/actors", tag = "operations",
     responses((status = 200, description = "the engine's actors"), (status = 403)))]
 #[get("/admin/actors")]
@@ -22,7 +25,8 @@ pub(super) async fn actors(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Role::Admin)?;
-    let status = state.engine.status().await?;
+    let scope = (caller.role != Role::InstanceAdmin).then_some(&caller.tenant);
+    let status = state.engine.status(scope).await?;
     let storages: Vec<_> = state
         .storages
         .all()

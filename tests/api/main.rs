@@ -20,6 +20,7 @@ mod helpers;
 mod lifecycle_race;
 mod limits;
 mod operations;
+mod operators_view;
 mod order_search;
 mod order_settings;
 mod order_store;

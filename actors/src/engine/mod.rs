@@ -257,9 +257,10 @@ impl Engine {
         Ok(())
     }
 
-    /// Figures of every actor, for operators.
-    pub async fn status(&self) -> Result<EngineStatus, EngineError> {
-        status::collect(&self.registry, &self.deps).await
+    /// Figures of the engine for operators: every tenant's orders (`scope` None) or one
+    /// tenant's (see `EngineStatus` for the figures that stay engine-wide).
+    pub async fn status(&self, scope: Option<&Tenant>) -> Result<EngineStatus, EngineError> {
+        status::collect(&self.registry, &self.deps, scope).await
     }
 
     /// True when the engine's actors answer.

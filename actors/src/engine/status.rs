@@ -6,6 +6,7 @@ use super::order::{ActorInfo, Inspect};
 use super::persistence::{self, PersistenceStatus};
 use super::registry::{self, RegistryActor};
 use super::slots::{self, SlotsStatus};
+use crate::domain::Tenant;
 use actix::prelude::*;
 use futures::StreamExt;
 use std::time::Duration;
@@ -14,6 +15,12 @@ use std::time::Duration;
 const INSPECT_TIMEOUT: Duration = Duration::from_millis(500);
 
 /// The registry, every order actor, the slot scheduler and the persistence actors.
+///
+/// Seen for one tenant, the lists and counts of orders, restarts and slots are that tenant's;
+/// the persistence actors stay engine-wide: they are shared by every tenant (one queue mixes
+/// all tenants' changes), their figures are counts and latencies that name no order or user,
+/// and an operator needs them to tell whether his tenant's writes are delayed. So do the
+/// registry's `restarts` and `arbiters`, figures of the engine's health, not of orders.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct EngineStatus {
@@ -51,12 +58,16 @@ fn busy(e: MailboxError) -> EngineError {
     EngineError::Unavailable(e.to_string())
 }
 
+/// The engine's figures, of every tenant (`scope` None) or of one.
 pub(super) async fn collect(
     registry: &Addr<RegistryActor>,
     deps: &EngineDeps,
+    scope: Option<&Tenant>,
 ) -> Result<EngineStatus, EngineError> {
     let status = registry
-        .send(registry::Status)
+        .send(registry::Status {
+            tenant: scope.cloned(),
+        })
         .timeout(deps.config.call_timeout)
         .await
         .map_err(busy)?;
@@ -80,7 +91,9 @@ pub(super) async fn collect(
     orders.sort_by(|a, b| (&a.tenant, a.order_id).cmp(&(&b.tenant, b.order_id)));
     let slots = deps
         .slots
-        .send(slots::Status)
+        .send(slots::Status {
+            tenant: scope.map(Tenant::to_string),
+        })
         .timeout(deps.config.call_timeout)
         .await
         .map_err(busy)?;

@@ -1,7 +1,7 @@
 //! Handlers of the registry.
 
 use super::{
-    Activate, ActivationError, Entry, Passivated, RegistryActor, RegistryStatus, Reload,
+    Activate, ActivationError, Entry, OrderKey, Passivated, RegistryActor, RegistryStatus, Reload,
     StartOrder, Status,
 };
 use actix::prelude::*;
@@ -70,17 +70,26 @@ impl Handler<Reload> for RegistryActor {
 impl Handler<Status> for RegistryActor {
     type Result = MessageResult<Status>;
 
-    fn handle(&mut self, _: Status, _: &mut Self::Context) -> Self::Result {
+    fn handle(&mut self, msg: Status, _: &mut Self::Context) -> Self::Result {
+        let shown = |key: &OrderKey| msg.tenant.as_ref().is_none_or(|t| *t == key.0);
+        let entries: Vec<Entry> = self
+            .map
+            .iter()
+            .filter(|e| shown(e.key()))
+            .map(|e| e.value().clone())
+            .collect();
+        let mut restarting = self.restarts.all_waiting();
+        restarting.retain(|(key, _, _)| shown(key));
         MessageResult(RegistryStatus {
-            active: self.map.len(),
-            loading: self.loading.len(),
+            active: entries.len(),
+            loading: self.loading.keys().filter(|k| shown(k)).count(),
             total_restarts: self
                 .deps
                 .restarts
                 .load(std::sync::atomic::Ordering::Relaxed),
             arbiters: self.arbiters.len(),
-            entries: self.map.iter().map(|e| e.value().clone()).collect(),
-            restarting: self.restarts.all_waiting(),
+            entries,
+            restarting,
         })
     }
 }

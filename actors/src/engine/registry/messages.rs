@@ -56,12 +56,16 @@ pub struct Reload {
     pub addr: Addr<OrderActor>,
 }
 
-/// Asks for the registry's figures and the entries to inspect.
+/// Asks for the registry's figures and the entries to inspect: every tenant's, or only
+/// those of `tenant`.
 #[derive(Message)]
 #[rtype(result = "RegistryStatus")]
-pub struct Status;
+pub struct Status {
+    pub tenant: Option<Tenant>,
+}
 
-/// What the registry knows.
+/// What the registry knows (of one tenant when asked so, except the two engine-wide figures
+/// `total_restarts` and `arbiters`).
 pub struct RegistryStatus {
     pub active: usize,
     pub loading: usize,

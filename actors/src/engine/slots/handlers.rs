@@ -2,8 +2,10 @@
 
 use super::{
     ReleaseOrder, ReleaseSlot, RequestSlot, SlotGranted, SlotScheduler, SlotsStatus, Status,
+    UserKey,
 };
 use actix::prelude::*;
+use std::collections::HashSet;
 
 impl Handler<RequestSlot> for SlotScheduler {
     type Result = ();
@@ -63,12 +65,31 @@ impl Handler<ReleaseOrder> for SlotScheduler {
 impl Handler<Status> for SlotScheduler {
     type Result = MessageResult<Status>;
 
-    fn handle(&mut self, _: Status, _: &mut Self::Context) -> Self::Result {
+    fn handle(&mut self, msg: Status, _: &mut Self::Context) -> Self::Result {
+        let shown = |user: &&UserKey| msg.tenant.as_ref().is_none_or(|t| *t == user.0);
+        let held: usize = self
+            .held
+            .iter()
+            .filter(|(u, _)| shown(u))
+            .map(|(_, h)| h.len())
+            .sum();
+        let waiting: usize = self
+            .waiting
+            .iter()
+            .filter(|(u, _)| shown(u))
+            .map(|(_, w)| w.len())
+            .sum();
+        let users: HashSet<&UserKey> = self
+            .held
+            .keys()
+            .chain(self.waiting.keys())
+            .filter(shown)
+            .collect();
         MessageResult(SlotsStatus {
             max_per_user: self.max_per_user,
-            held: self.held.values().map(|h| h.len()).sum(),
-            waiting: self.waiting.values().map(|w| w.len()).sum(),
-            users: self.held.len().max(self.waiting.len()),
+            held,
+            waiting,
+            users: users.len(),
         })
     }
 }

@@ -43,10 +43,13 @@ pub struct SlotGranted {
     pub suborder_id: i64,
 }
 
-/// Asks for the scheduler's figures.
+/// Asks for the scheduler's figures: of every tenant's users, or of `tenant`'s only (the
+/// limit `max_per_user` is the same for all).
 #[derive(Message)]
 #[rtype(result = "SlotsStatus")]
-pub struct Status;
+pub struct Status {
+    pub tenant: Option<String>,
+}
 
 /// Figures of the scheduler.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
