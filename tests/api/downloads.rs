@@ -701,7 +701,11 @@ async fn public_file_token_refusals(app: TestApp) {
         &public_path(424_242, Some(&order_token)),
     ))
     .await;
-    assert_eq!(unknown.status(), 404);
+    assert_eq!(
+        unknown.status(),
+        403,
+        "an unknown file is not told apart from another order's"
+    );
     // Nothing above downloaded this order's file.
     assert_eq!(app.order(&token, id).await["availableFilesCount"], 1);
 }

@@ -29,6 +29,7 @@ mod outage;
 mod pg_cluster;
 mod process;
 mod process_client;
+mod public_files;
 mod query;
 mod recovery;
 mod secrets;

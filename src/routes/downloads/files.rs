@@ -19,24 +19,41 @@ pub struct TokenQuery {
     pub order_token: Option<String>,
 }
 
-async fn lookup(state: &AppState, caller: &Caller, id: i64) -> Result<FileOfOrder, ApiError> {
-    state
-        .store
-        .file_of_order(&caller.tenant, id)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(Some(format!("Data file with id: {id} doesn't exist."))))
+fn missing(id: i64) -> ApiError {
+    ApiError::NotFound(Some(format!("Data file with id: {id} doesn't exist.")))
+}
+
+/// The file, if it exists in the caller's tenant.
+async fn lookup(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+) -> Result<Option<FileOfOrder>, ApiError> {
+    Ok(state.store.file_of_order(&caller.tenant, id).await?)
 }
 
 /// The file as its order's actor knows it: a PENDING read from the database may be stale
 /// by the flush delay, so the actor writes first and the file is read again.
-async fn find(state: &AppState, caller: &Caller, id: i64) -> Result<FileOfOrder, ApiError> {
-    let found = lookup(state, caller, id).await?;
+async fn fresh(
+    state: &AppState,
+    caller: &Caller,
+    found: FileOfOrder,
+) -> Result<FileOfOrder, ApiError> {
+    let id = found.file.id;
     if found.file.state == FileState::Pending
         && super::access::sync_order(state, &caller.tenant, found.order_id).await
     {
-        return lookup(state, caller, id).await;
+        return lookup(state, caller, id).await?.ok_or_else(|| missing(id));
     }
     Ok(found)
+}
+
+/// The file (404 when unknown), as its order's actor knows it.
+async fn find(state: &AppState, caller: &Caller, id: i64) -> Result<FileOfOrder, ApiError> {
+    let found = lookup(state, caller, id)
+        .await?
+        .ok_or_else(|| missing(id))?;
+    fresh(state, caller, found).await
 }
 
 fn range(req: &HttpRequest) -> Option<&str> {
@@ -65,14 +82,17 @@ pub(crate) async fn download_file(
     guard.protect_result(answer)
 }
 
-/// Checks the public order token: signed, not expired, of this tenant, naming the file's
-/// order, issued for its owner (a super-admin's bearer token may read any order's file).
-fn authorise_token(
+/// The file a public order token opens: signed, not expired (401 otherwise, before anything
+/// about the file is told), of this tenant, naming the file's order, issued for its owner. A
+/// missing file and a file the token does not open get the same empty 403, so that a token
+/// tells nothing of the ids of other orders' files. A super-admin's bearer token may read
+/// any file of the tenant (404 when missing).
+async fn file_for_token(
     state: &AppState,
     caller: &Caller,
     token: Option<&str>,
-    found: &FileOfOrder,
-) -> Result<(), ApiError> {
+    id: i64,
+) -> Result<FileOfOrder, ApiError> {
     let token = token.ok_or_else(|| {
         ApiError::BadRequest("Required parameter 'orderToken' is not present".into())
     })?;
@@ -81,14 +101,19 @@ fn authorise_token(
         .verify(token)
         .map_err(ApiError::Unauthorized)?;
     if caller.role.is_super_admin() {
-        return Ok(());
+        return find(state, caller, id).await;
     }
-    let own_order =
-        claims.order_id() == Some(found.order_id) && claims.tenant == caller.tenant.as_str();
-    if !own_order || claims.sub != found.owner {
-        return Err(ApiError::Forbidden(String::new()));
+    let opened = if claims.tenant == caller.tenant.as_str() {
+        lookup(state, caller, id)
+            .await?
+            .filter(|found| claims.order_id() == Some(found.order_id) && claims.sub == found.owner)
+    } else {
+        None
+    };
+    match opened {
+        Some(found) => fresh(state, caller, found).await,
+        None => Err(ApiError::Forbidden(String::new())),
     }
-    Ok(())
 }
 
 async fn public(
@@ -100,15 +125,7 @@ async fn public(
     head: bool,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Role::Public)?;
-    if let Some(t) = token {
-        // A bad token is a 401 before anything about the file is told.
-        state
-            .order_tokens
-            .verify(t)
-            .map_err(ApiError::Unauthorized)?;
-    }
-    let found = find(state, caller, id).await?;
-    authorise_token(state, caller, token, &found)?;
+    let found = file_for_token(state, caller, token, id).await?;
     if head {
         // Headers only: no stream, no slot.
         return single::serve(state, &caller.tenant, found, range(req), head).await;
@@ -123,7 +140,9 @@ async fn public(
 #[utoipa::path(get, path = "/orders/public/files/{dataFileId}", tag = "downloads",
     params(("dataFileId" = i64, Path,), ("orderToken" = String, Query,), ("scope" = Option<String>, Query,)),
     responses((status = 200, description = "the file"), (status = 206), (status = 202), (status = 400),
-        (status = 401), (status = 403), (status = 404), (status = 416), (status = 422),
+        (status = 401, description = "bad or expired token"),
+        (status = 403, description = "the token does not open this file (unknown, or of another order)"),
+        (status = 404, description = "unknown file (super-admins)"), (status = 416), (status = 422),
         (status = 429, response = inline(crate::downloads::guard::TooManyStreams))))]
 #[get("/orders/public/files/{id}")]
 pub(crate) async fn public_file(
@@ -147,7 +166,9 @@ pub(crate) async fn public_file(
 /// Same, headers only.
 #[utoipa::path(head, path = "/orders/public/files/{dataFileId}", tag = "downloads",
     params(("dataFileId" = i64, Path,), ("orderToken" = String, Query,), ("scope" = Option<String>, Query,)),
-    responses((status = 200), (status = 202), (status = 401), (status = 403), (status = 404), (status = 422)))]
+    responses((status = 200), (status = 202), (status = 400), (status = 401),
+        (status = 403, description = "the token does not open this file (unknown, or of another order)"),
+        (status = 404, description = "unknown file (super-admins)"), (status = 422)))]
 #[head("/orders/public/files/{id}")]
 pub(crate) async fn public_file_head(
     caller: Caller,
