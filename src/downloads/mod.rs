@@ -2,6 +2,7 @@
 //! held to.
 
 pub mod completion;
+pub mod coverage;
 pub mod exact;
 pub mod guard;
 pub mod limits;

@@ -1,10 +1,12 @@
 //! The order's zip (A14): every AVAILABLE file at request time, flat, same name + checksum
 //! written once, other same names renamed `name (1).ext`, failures listed in `NOTICE.txt`;
 //! stored entries with a layout planned before the first byte (exact `Content-Length`,
-//! `Range` support). A complete download marks the files DOWNLOADED (failures DOWNLOAD_ERROR);
-//! a client that disconnects leaves them AVAILABLE.
+//! `Range` support). Once the ranges served of the archive cover it whole (one answer or
+//! several), its files are marked DOWNLOADED (failures DOWNLOAD_ERROR); a range alone, even
+//! one reaching the end, leaves them AVAILABLE.
 
-use crate::downloads::completion::{Outcome, watch};
+use crate::downloads::completion::watch;
+use crate::downloads::coverage::{OnCovered, Served, archive_key};
 use crate::downloads::order_plan::{OrderSources, Plan, Planner};
 use crate::downloads::range::{RangeAnswer, answer};
 use crate::downloads::zip::{Crc32, stream_archive};
@@ -17,6 +19,7 @@ use futures::FutureExt;
 use futures::stream::TryStreamExt;
 use regards_order_actors::domain::Tenant;
 use regards_order_actors::domain::order::{FileState, OrderFile};
+use regards_order_actors::engine::order::Download;
 use regards_order_actors::ports::{ByteRange, FileFilter, Storage};
 use std::io;
 use std::sync::Arc;
@@ -162,33 +165,38 @@ pub async fn serve(
     let layout = Arc::new(layout);
     let total = layout.total_length();
     let wanted = answer(range, total);
-    let (mut response, byte_range, reaches_end) = match wanted {
+    let (mut response, byte_range) = match wanted {
         RangeAnswer::Unsatisfiable => {
             return Ok(HttpResponse::RangeNotSatisfiable()
                 .insert_header((header::CONTENT_RANGE, format!("bytes */{total}")))
                 .finish());
         }
-        RangeAnswer::Full => (HttpResponse::Ok(), None, true),
+        RangeAnswer::Full => (HttpResponse::Ok(), None),
         RangeAnswer::Partial { start, end } => {
             let mut r = HttpResponse::PartialContent();
             r.insert_header((
                 header::CONTENT_RANGE,
                 format!("bytes {start}-{end}/{total}"),
             ));
-            (r, Some(start..end + 1), end + 1 == total)
+            (r, Some(start..end + 1))
         }
     };
     let length = byte_range.as_ref().map_or(total, |r| r.end - r.start);
     let now = Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Nanos, true);
-    let (engine, tenant) = (state.engine.clone(), tenant.clone());
-    let outcome = Outcome {
-        completed: Box::pin(async move {
-            if reaches_end {
-                outcomes.record(&engine, &tenant, order_id).await;
-            }
-        }),
-        broken: Box::pin(async {}),
+    // The files are marked once the ranges served of this very archive cover it whole.
+    let served = Served {
+        engine: state.engine.clone(),
+        tenant: tenant.clone(),
+        order_id,
+        download: Download::Archive(archive_key(total, &outcomes, byte_range.is_some()).await),
+        size: total,
+        range: byte_range.clone().unwrap_or(0..total),
     };
+    let (engine, tenant) = (state.engine.clone(), tenant.clone());
+    let record: OnCovered = Box::new(move || {
+        Box::pin(async move { outcomes.record(&engine, &tenant, order_id).await })
+    });
+    let outcome = served.outcome(record, Box::pin(async {}));
     let sources = OrderSources {
         storages: Arc::clone(&state.storages),
         notice,

@@ -1,8 +1,10 @@
 //! One file of an order (B2, B3, B4): 202 while PENDING, 422 in ERROR, else streamed from its
-//! storage with `Range` support; a complete download marks it DOWNLOADED, a broken one
-//! DOWNLOAD_ERROR (a client that disconnects changes nothing: it may resume).
+//! storage with `Range` support; it is marked DOWNLOADED once the bytes served cover it whole
+//! (one answer, or ranges that add up: a client that disconnects may resume), DOWNLOAD_ERROR
+//! when the source breaks.
 
 use crate::downloads::completion::{Outcome, watch};
+use crate::downloads::coverage::{OnCovered, Served};
 use crate::downloads::exact::exactly;
 use crate::downloads::range::{RangeAnswer, answer};
 use crate::http::ApiError;
@@ -10,10 +12,11 @@ use crate::state::AppState;
 use actix_web::HttpResponse;
 use actix_web::http::header;
 use futures::StreamExt;
+use futures::future::BoxFuture;
 use regards_order_actors::domain::Tenant;
 use regards_order_actors::domain::order::FileState;
 use regards_order_actors::engine::Engine;
-use regards_order_actors::engine::order::{FilesDownloaded, RecordCrcs};
+use regards_order_actors::engine::order::{Download, FilesDownloaded, RecordCrcs};
 use regards_order_actors::ports::{ByteRange, FileOfOrder};
 
 /// How long a client should wait before asking again for a file being restored.
@@ -57,6 +60,53 @@ pub fn disposition(name: &str) -> String {
         .filter(|c| !c.is_control() && *c != '"' && *c != '\\')
         .collect();
     format!("attachment; filename=\"{safe}\"")
+}
+
+/// How a download of the file ends: DOWNLOADED once the ranges served cover the whole file
+/// (one full answer, or several ranges), DOWNLOAD_ERROR when the source fails.
+fn outcome(
+    state: &AppState,
+    tenant: &Tenant,
+    found: &FileOfOrder,
+    wanted: RangeAnswer,
+    size: Option<u64>,
+) -> Outcome {
+    let (engine, order_id, id) = (state.engine.clone(), found.order_id, found.file.id);
+    let broken_engine = engine.clone();
+    let broken_tenant = tenant.clone();
+    let broken: BoxFuture<'static, ()> = Box::pin(async move {
+        let reason = "Cannot completely retrieve data file from storage".to_owned();
+        let failed = vec![(id, FileState::DownloadError, Some(reason))];
+        record(&broken_engine, &broken_tenant, order_id, failed).await;
+    });
+    let (engine_now, tenant_now) = (engine.clone(), tenant.clone());
+    let downloaded: OnCovered = Box::new(move || {
+        Box::pin(async move {
+            let files = vec![(id, FileState::Downloaded, None)];
+            record(&engine_now, &tenant_now, order_id, files).await;
+        })
+    });
+    let Some(size) = size else {
+        // Without a known size there is no range: only a whole answer ends.
+        return Outcome {
+            completed: downloaded(),
+            broken,
+            cut: None,
+        };
+    };
+    let range = match wanted {
+        RangeAnswer::Partial { start, end } => start..end + 1,
+        _ => 0..size,
+    };
+    let served = Served {
+        engine,
+        tenant: tenant.clone(),
+        order_id,
+        download: Download::File(id),
+        size,
+        range,
+    };
+    served.outcome(downloaded, broken)
 }
 
 /// Answers a file download; `head` answers headers only.
@@ -155,41 +205,7 @@ pub async fn serve(
             return Err(ApiError::Unavailable(e.to_string()));
         }
     };
-    let reaches_end = match (wanted, size) {
-        (RangeAnswer::Partial { end, .. }, Some(length)) => end + 1 == length,
-        _ => true,
-    };
-    let (engine, t1, t2, order_id, id) = (
-        state.engine.clone(),
-        tenant.clone(),
-        tenant.clone(),
-        found.order_id,
-        file.id,
-    );
-    let engine2 = engine.clone();
-    let outcome = Outcome {
-        completed: Box::pin(async move {
-            if reaches_end {
-                record(
-                    &engine,
-                    &t1,
-                    order_id,
-                    vec![(id, FileState::Downloaded, None)],
-                )
-                .await;
-            }
-        }),
-        broken: Box::pin(async move {
-            let reason = "Cannot completely retrieve data file from storage".to_owned();
-            record(
-                &engine2,
-                &t2,
-                order_id,
-                vec![(id, FileState::DownloadError, Some(reason))],
-            )
-            .await;
-        }),
-    };
+    let outcome = outcome(state, tenant, &found, wanted, size);
     let body = match expected {
         Some(length) => {
             response.no_chunking(length);

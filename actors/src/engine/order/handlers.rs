@@ -1,9 +1,10 @@
 //! Handlers of the requests an order actor answers.
 
 use super::OrderActor;
+use super::coverage::Download;
 use super::messages::{
-    Act, Action, ActionError, Crash, FilesDownloaded, GetOrder, Inspect, OrderSnapshot, RecordCrcs,
-    SyncToStore,
+    Act, Action, ActionError, Crash, FilesDownloaded, GetOrder, Inspect, OrderSnapshot,
+    RangeServed, RecordCrcs, SyncToStore,
 };
 use crate::domain::order::{FileState, OrderStatus, expiration_date, may_manage};
 use crate::engine::slots::ReleaseOrder;
@@ -73,6 +74,7 @@ impl OrderActor {
                 self.order.delete(now).map_err(ActionError::Refused)?;
                 self.stop_retrievals(false);
                 self.dirty_files.clear();
+                self.coverage.clear();
                 return Ok(vec![OrderChange::DropFiles { tenant, order_id }]);
             }
             Action::Remove => {
@@ -170,14 +172,19 @@ impl Handler<GetOrder> for OrderActor {
     }
 }
 
-impl Handler<FilesDownloaded> for OrderActor {
-    type Result = Result<(), ActionError>;
-
-    fn handle(&mut self, msg: FilesDownloaded, ctx: &mut Self::Context) -> Self::Result {
-        self.touch(ctx);
+impl OrderActor {
+    /// Records the end of downloads: DOWNLOADED or DOWNLOAD_ERROR files, as progress.
+    fn record_downloads(
+        &mut self,
+        files: Vec<(i64, FileState, Option<String>)>,
+        ctx: &mut Context<Self>,
+    ) {
         let now = Utc::now();
         let mut changed = false;
-        for (id, state, reason) in msg.files {
+        for (id, state, reason) in files {
+            if state == FileState::Downloaded {
+                self.coverage.forget(Download::File(id));
+            }
             if matches!(state, FileState::Downloaded | FileState::DownloadError)
                 && self.order.set_file_state(id, state, now).is_some()
             {
@@ -189,7 +196,32 @@ impl Handler<FilesDownloaded> for OrderActor {
             self.release_finished_slots();
             self.persist_later(ctx);
         }
+    }
+}
+
+impl Handler<FilesDownloaded> for OrderActor {
+    type Result = Result<(), ActionError>;
+
+    fn handle(&mut self, msg: FilesDownloaded, ctx: &mut Self::Context) -> Self::Result {
+        self.touch(ctx);
+        self.record_downloads(msg.files, ctx);
         Ok(())
+    }
+}
+
+impl Handler<RangeServed> for OrderActor {
+    type Result = bool;
+
+    fn handle(&mut self, msg: RangeServed, ctx: &mut Self::Context) -> bool {
+        self.touch(ctx);
+        if let Download::File(id) = msg.download {
+            // A file already downloaded, or not this order's, needs no entry.
+            let state = self.order.file(id).map(|f| f.state);
+            if !matches!(state, Some(FileState::Available | FileState::DownloadError)) {
+                return false;
+            }
+        }
+        self.coverage.add(msg.download, msg.range, msg.size)
     }
 }
 

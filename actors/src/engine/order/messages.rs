@@ -1,5 +1,6 @@
 //! Messages of an order actor.
 
+use super::coverage::Download;
 use crate::domain::order::{DatasetTask, FileState, OrderHeader, Refusal};
 use crate::engine::persistence::PersistError;
 use crate::ports::{CreationError, CreationPlan};
@@ -76,6 +77,19 @@ pub struct FilesDownloaded {
     pub files: Vec<(i64, FileState, Option<String>)>,
 }
 
+/// Bytes `range` of a download `size` bytes long reached its client (a whole response, or
+/// the part of a cut one that was sent). Answers true once the ranges served of `download`
+/// cover all its bytes (its entry is then gone): the sender records what the download
+/// delivered (`FilesDownloaded`). A file already downloaded, or not this order's, is never
+/// covered.
+#[derive(Message)]
+#[rtype(result = "bool")]
+pub struct RangeServed {
+    pub download: Download,
+    pub range: std::ops::Range<u64>,
+    pub size: u64,
+}
+
 /// CRC-32s measured outside retrieval (a first zip), to record as progress.
 #[derive(Message)]
 #[rtype(result = "()")]
@@ -104,6 +118,8 @@ pub struct ActorInfo {
     pub active_suborders: usize,
     pub restarts: u32,
     pub last_persisted: Option<String>,
+    /// Files and archives partly downloaded (ranges served that do not cover them yet).
+    pub partial_downloads: usize,
 }
 
 /// Makes the actor panic: fault injection for tests of supervision.

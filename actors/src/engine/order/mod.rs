@@ -2,6 +2,7 @@
 //! the aggregate; acknowledged changes are committed before the answer, background ones are
 //! batched by the persistence actors.
 
+mod coverage;
 mod creation;
 mod handlers;
 mod messages;
@@ -9,9 +10,10 @@ mod progress;
 mod retrieval;
 mod writes;
 
+pub use coverage::Download;
 pub use messages::{
     Act, Action, ActionError, ActorInfo, Crash, FilesDownloaded, GetOrder, Inspect, OrderSnapshot,
-    RecordCrcs, Requester, SyncToStore,
+    RangeServed, RecordCrcs, Requester, SyncToStore,
 };
 
 use crate::domain::order::{FileState, Order, OrderKind, OrderStatus};
@@ -68,6 +70,8 @@ pub struct OrderActor {
     dirty_files: Vec<(i64, FileState, Option<String>)>,
     /// CRC-32s not yet sent to the persistence actor.
     dirty_crcs: Vec<(i64, u32)>,
+    /// Downloads partly served (in memory only: a restart forgets them).
+    coverage: coverage::Coverage,
     header_dirty: bool,
     /// Background messages sent and not yet confirmed committed: the actor does not leave
     /// memory before they are.
@@ -101,6 +105,7 @@ impl OrderActor {
             creating: false,
             dirty_files: Vec::new(),
             dirty_crcs: Vec::new(),
+            coverage: coverage::Coverage::default(),
             header_dirty: false,
             unconfirmed: 0,
             acks_in_flight: 0,
@@ -205,6 +210,7 @@ impl OrderActor {
             last_persisted: self
                 .last_persisted
                 .map(|d| crate::domain::dates::format(&d)),
+            partial_downloads: self.coverage.partial(),
         }
     }
 }

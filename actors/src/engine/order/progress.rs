@@ -181,6 +181,7 @@ impl Handler<Expire> for OrderActor {
         tracing::info!(order_id = self.id(), "order expired");
         self.stop_retrievals(false);
         self.dirty_files.clear();
+        self.coverage.clear();
         let drop = OrderChange::DropFiles {
             tenant: self.order.tenant.clone(),
             order_id: self.id(),
