@@ -10,6 +10,7 @@ mod auth;
 mod basket;
 mod catalog;
 mod confinement;
+mod csv_export;
 mod download_marking;
 mod downloads;
 mod downloads_metalink;
