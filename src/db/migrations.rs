@@ -33,6 +33,11 @@ const SQLITE: &[Script] = &[
         "health probe",
         include_str!("../../migrations/sqlite/0005_health_probe.sql"),
     ),
+    (
+        6,
+        "archived baskets",
+        include_str!("../../migrations/sqlite/0006_archived_baskets.sql"),
+    ),
 ];
 
 const POSTGRES: &[Script] = &[
@@ -60,6 +65,11 @@ const POSTGRES: &[Script] = &[
         5,
         "health probe",
         include_str!("../../migrations/postgres/0005_health_probe.sql"),
+    ),
+    (
+        6,
+        "archived baskets",
+        include_str!("../../migrations/postgres/0006_archived_baskets.sql"),
     ),
 ];
 

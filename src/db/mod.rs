@@ -7,7 +7,7 @@
 mod basket_sql;
 mod catalog_sql;
 mod errors;
-mod migrations;
+pub mod migrations;
 mod order_files_sql;
 mod order_header_sql;
 mod order_read_sql;

@@ -98,7 +98,7 @@ macro_rules! impl_order_store {
                 }
             }
 
-            /// Deletes the order, its tasks, sub-orders, files and archived basket `ORDER_<id>`.
+            /// Deletes the order, its tasks, sub-orders, files and archived basket.
             async fn delete_order(
                 conn: &mut <$db as sqlx::Database>::Connection,
                 tenant: &regards_order_actors::domain::Tenant,
@@ -113,23 +113,40 @@ macro_rules! impl_order_store {
                     .await
                     .map_err(store_error)?;
                 // The basket the order was made from.
-                let statements = [
-                    "DELETE FROM basket_items WHERE basket_dataset_id IN (SELECT d.id FROM \
-                     basket_datasets d JOIN baskets b ON b.id = d.basket_id \
-                     WHERE b.tenant = $1 AND b.owner = $2)",
-                    "DELETE FROM basket_datasets WHERE basket_id IN \
-                     (SELECT id FROM baskets WHERE tenant = $1 AND owner = $2)",
-                    "DELETE FROM baskets WHERE tenant = $1 AND owner = $2",
-                ];
-                let basket = format!("ORDER_{id}");
-                for sql in statements {
-                    sqlx::query(sql)
-                        .bind(tenant.as_str())
-                        .bind(&basket)
-                        .execute(&mut *conn)
-                        .await
-                        .map_err(store_error)?;
-                }
+                Self::delete_archived_basket(&mut *conn, tenant, id).await
+            }
+
+            /// Inserts the row of a new order.
+            async fn insert_order(
+                conn: &mut <$db as sqlx::Database>::Connection,
+                tenant: &regards_order_actors::domain::Tenant,
+                header: &regards_order_actors::domain::order::OrderHeader,
+            ) -> regards_order_actors::ports::StoreResult<()> {
+                sqlx::query(
+                    "INSERT INTO orders (id, tenant, owner, label, kind, creation_date, \
+                     expiration_date, status, status_date, percent_completed, files_in_error, \
+                     available_count, waiting_for_user, correlation_id, frontend_url, message) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+                )
+                .bind(header.id)
+                .bind(tenant.as_str())
+                .bind(&header.owner)
+                .bind(&header.label)
+                .bind(header.kind.as_str())
+                .bind(header.creation_date)
+                .bind(header.expiration_date)
+                .bind(header.status.as_str())
+                .bind(header.status_date)
+                .bind(header.percent_completed)
+                .bind(header.files_in_error)
+                .bind(header.available_count)
+                .bind(header.waiting_for_user)
+                .bind(&header.correlation_id)
+                .bind(header.frontend_url.as_deref())
+                .bind(header.message.as_deref())
+                .execute(&mut *conn)
+                .await
+                .map_err(crate::db::order_rows::order_write_error)?;
                 Ok(())
             }
 
@@ -217,39 +234,26 @@ macro_rules! impl_order_store {
             ) -> regards_order_actors::ports::StoreResult<()> {
                 use crate::db::errors::store_error;
                 let mut tx = self.pool.begin().await.map_err(store_error)?;
-                sqlx::query(
-                    "INSERT INTO orders (id, tenant, owner, label, kind, creation_date, \
-                     expiration_date, status, status_date, percent_completed, files_in_error, \
-                     available_count, waiting_for_user, correlation_id, frontend_url, message) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
-                )
-                .bind(header.id)
-                .bind(tenant.as_str())
-                .bind(&header.owner)
-                .bind(&header.label)
-                .bind(header.kind.as_str())
-                .bind(header.creation_date)
-                .bind(header.expiration_date)
-                .bind(header.status.as_str())
-                .bind(header.status_date)
-                .bind(header.percent_completed)
-                .bind(header.files_in_error)
-                .bind(header.available_count)
-                .bind(header.waiting_for_user)
-                .bind(&header.correlation_id)
-                .bind(header.frontend_url.as_deref())
-                .bind(header.message.as_deref())
-                .execute(&mut *tx)
-                .await
-                .map_err(crate::db::order_rows::order_write_error)?;
-                sqlx::query("UPDATE baskets SET owner = $3 WHERE tenant = $1 AND owner = $2")
-                    .bind(tenant.as_str())
-                    .bind(basket_owner)
-                    .bind(format!("ORDER_{}", header.id))
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(store_error)?;
+                Self::insert_order(&mut *tx, tenant, header).await?;
+                Self::archive_basket(&mut *tx, tenant, basket_owner, header.id).await?;
                 tx.commit().await.map_err(store_error)
+            }
+
+            async fn create_order_from_archive(
+                &self,
+                tenant: &regards_order_actors::domain::Tenant,
+                header: &regards_order_actors::domain::order::OrderHeader,
+                from: i64,
+            ) -> regards_order_actors::ports::StoreResult<bool> {
+                use crate::db::errors::store_error;
+                let mut tx = self.pool.begin().await.map_err(store_error)?;
+                Self::insert_order(&mut *tx, tenant, header).await?;
+                if !Self::copy_archived_basket(&mut *tx, tenant, from, header.id).await? {
+                    // Dropped without commit: nothing was created.
+                    return Ok(false);
+                }
+                tx.commit().await.map_err(store_error)?;
+                Ok(true)
             }
 
             async fn store_creation(

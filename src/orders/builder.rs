@@ -1,4 +1,4 @@
-//! Order creation: the archived basket `ORDER_<id>` becomes dataset tasks, sub-orders and
+//! Order creation: the order's archived basket becomes dataset tasks, sub-orders and
 //! files, by streaming the catalogue (files read in batches, ids reserved in blocks).
 
 use crate::catalog::selection::{CompiledSelection, union_scope};
@@ -257,10 +257,9 @@ impl OrderBuilder for CatalogOrderBuilder {
             },
             PlanError::Invalid(message) => fail(message),
         };
-        let basket_owner = format!("ORDER_{}", header.id);
         let basket = self
             .store
-            .load_basket(tenant, &basket_owner)
+            .archived_basket(tenant, header.id)
             .await
             .map_err(busy)?;
         let mut resolved = Vec::new();

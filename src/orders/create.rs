@@ -19,13 +19,22 @@ pub struct OrderRequest {
     pub on_success_url: Option<String>,
 }
 
+/// The basket a new order is made from.
+#[derive(Debug, Clone, Copy)]
+pub enum BasketSource<'a> {
+    /// This user's live basket, archived for the order (the user has none left).
+    Live(&'a str),
+    /// A copy of the basket archived for this order (a restart).
+    CopyOf(i64),
+}
+
 /// What to create.
 pub struct NewOrder<'a> {
     pub tenant: &'a Tenant,
     /// Owner of the new order.
     pub owner: &'a str,
-    /// Owner of the basket to archive under `ORDER_<id>`.
-    pub basket_owner: &'a str,
+    /// Where its basket comes from.
+    pub basket: BasketSource<'a>,
     pub label: Option<&'a str>,
     pub frontend_url: Option<String>,
     pub kind: OrderKind,
@@ -38,8 +47,8 @@ impl From<LabelError> for ApiError {
     }
 }
 
-/// Stores a PENDING order from `basket_owner`'s basket and starts its actor. The caller
-/// checked that the basket exists.
+/// Stores a PENDING order with its basket and starts its actor. The caller checked that a
+/// live basket exists; an archived one missing is the original's 401 `BASKET_NOT_FOUND`.
 pub async fn create(state: &AppState, new: NewOrder<'_>) -> Result<OrderHeader, ApiError> {
     let now = dates::truncate(Utc::now());
     let label = order_label(new.label, now)?;
@@ -63,12 +72,22 @@ pub async fn create(state: &AppState, new: NewOrder<'_>) -> Result<OrderHeader, 
         frontend_url: new.frontend_url,
         message: None,
     };
-    match state
-        .store
-        .create_order(new.tenant, &header, new.basket_owner)
-        .await
-    {
-        Ok(()) => {}
+    let stored = match new.basket {
+        BasketSource::Live(owner) => state
+            .store
+            .create_order(new.tenant, &header, owner)
+            .await
+            .map(|()| true),
+        BasketSource::CopyOf(from) => {
+            state
+                .store
+                .create_order_from_archive(new.tenant, &header, from)
+                .await
+        }
+    };
+    match stored {
+        Ok(true) => {}
+        Ok(false) => return Err(ApiError::Refused("BASKET_NOT_FOUND")),
         Err(StoreError::Constraint { constraint }) if constraint == LABEL_CONSTRAINT => {
             return Err(LabelError::NotUniqueForOwner.into());
         }

@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod archive;
+mod archived_baskets;
 mod auth;
 mod basket;
 mod catalog;

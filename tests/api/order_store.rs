@@ -21,7 +21,7 @@ use std::sync::Arc;
 
 backend_tests!(
     reserve_ids_gives_increasing_disjoint_blocks,
-    create_order_renames_the_basket_and_rejects_a_duplicate_label,
+    create_order_archives_the_basket_and_rejects_a_duplicate_label,
     store_creation_is_loaded_back_and_replaced_when_redone,
     apply_changes_writes_headers_and_file_states,
     drop_files_keeps_the_dataset_tasks,
@@ -240,7 +240,7 @@ async fn reserve_ids_gives_increasing_disjoint_blocks(app: TestApp) {
     assert_eq!(firsts, (0..8).map(|i| 1 + 5 * i).collect::<Vec<_>>());
 }
 
-async fn create_order_renames_the_basket_and_rejects_a_duplicate_label(app: TestApp) {
+async fn create_order_archives_the_basket_and_rejects_a_duplicate_label(app: TestApp) {
     let (store, t) = open(&app).await;
     let basket = Basket {
         id: 0,
@@ -253,7 +253,29 @@ async fn create_order_renames_the_basket_and_rejects_a_duplicate_label(app: Test
         .await
         .unwrap();
     assert!(store.load_basket(&t, U).await.unwrap().is_none());
-    assert!(store.load_basket(&t, "ORDER_7").await.unwrap().is_some());
+    let archived = store.archived_basket(&t, 7).await.unwrap().unwrap();
+    assert_eq!(archived.owner, U);
+    assert!(
+        store.load_basket(&t, "ORDER_7").await.unwrap().is_none(),
+        "no e-mail names an archived basket"
+    );
+    // A restart copies it; an order without an archived basket gives nothing to restart.
+    assert!(
+        store
+            .create_order_from_archive(&t, &header(11, U, "again"), 7)
+            .await
+            .unwrap()
+    );
+    let copy = store.archived_basket(&t, 11).await.unwrap().unwrap();
+    assert_ne!(copy.id, archived.id);
+    assert!(store.archived_basket(&t, 7).await.unwrap().is_some());
+    assert!(
+        !store
+            .create_order_from_archive(&t, &header(12, U, "none"), 99)
+            .await
+            .unwrap()
+    );
+    assert!(store.order_header(&t, 12).await.unwrap().is_none());
     let listed = store.order_header(&t, 7).await.unwrap().unwrap();
     assert_eq!(listed.header, header(7, U, "mine"));
     assert!(listed.tasks.is_empty());
@@ -656,12 +678,12 @@ async fn remove_order_frees_the_label_and_deletes_the_basket(app: TestApp) {
         store.load_order(&t, 1).await.unwrap().unwrap().files.len(),
         1
     );
-    assert!(store.load_basket(&t, "ORDER_1").await.unwrap().is_some());
+    assert!(store.archived_basket(&t, 1).await.unwrap().is_some());
 
     remove(&*store, &t, 1).await;
     assert!(store.load_order(&t, 1).await.unwrap().is_none());
     assert!(suborder_files(&*store, &t, 1, 30).await.is_empty());
-    assert!(store.load_basket(&t, "ORDER_1").await.unwrap().is_none());
+    assert!(store.archived_basket(&t, 1).await.unwrap().is_none());
     // The label is free again.
     store
         .create_order(&t, &header(2, U, "mine"), U)

@@ -32,7 +32,7 @@ pub struct CreationError {
 /// Computes the content of new orders.
 #[async_trait]
 pub trait OrderBuilder: Send + Sync {
-    /// The plan of `header`'s order, from its archived basket `ORDER_<id>`.
+    /// The plan of `header`'s order, from the basket archived for it.
     async fn plan(
         &self,
         tenant: &Tenant,

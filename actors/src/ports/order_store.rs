@@ -256,14 +256,24 @@ pub trait OrderStore: ChangeWriter + Send + Sync {
     /// even across restarts; a crash may leave gaps).
     async fn reserve_ids(&self, kind: IdKind, count: i64) -> StoreResult<i64>;
 
-    /// Inserts a new order and renames `basket_owner`'s basket to `ORDER_<id>`, atomically. A
-    /// label already used by the owner fails with `Constraint { LABEL_CONSTRAINT }`.
+    /// Inserts a new order and archives `basket_owner`'s live basket for it (the user has no
+    /// basket any more), atomically. A label already used by the owner fails with
+    /// `Constraint { LABEL_CONSTRAINT }`.
     async fn create_order(
         &self,
         tenant: &Tenant,
         header: &OrderHeader,
         basket_owner: &str,
     ) -> StoreResult<()>;
+
+    /// Same, with a copy of the basket archived for order `from` (a restart; the old order
+    /// keeps its own). False, and nothing created, when `from` has no archived basket.
+    async fn create_order_from_archive(
+        &self,
+        tenant: &Tenant,
+        header: &OrderHeader,
+        from: i64,
+    ) -> StoreResult<bool>;
 
     /// Writes what creation computed and the new header in one transaction (whatever an
     /// interrupted creation left is replaced). Files are inserted in batches. An action

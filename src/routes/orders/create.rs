@@ -4,14 +4,12 @@ use super::lifecycle::act;
 use super::{OrderModel, order_model};
 use crate::auth::{Caller, Role};
 use crate::http::{ApiError, EntityModel};
-use crate::orders::create::{NewOrder, OrderRequest, create};
+use crate::orders::create::{BasketSource, NewOrder, OrderRequest, create};
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, post, web};
 use chrono::Utc;
 use regards_order_actors::domain::order::{OrderHeader, OrderKind};
-use regards_order_actors::domain::{
-    Basket, BasketSelectionRequest, FileSelectionDescription, dates,
-};
+use regards_order_actors::domain::{BasketSelectionRequest, FileSelectionDescription, dates};
 use regards_order_actors::engine::order::Action;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -42,7 +40,7 @@ async fn from_basket(
         NewOrder {
             tenant: &caller.tenant,
             owner: &caller.email,
-            basket_owner: &caller.email,
+            basket: BasketSource::Live(&caller.email),
             label: request.label.as_deref(),
             frontend_url: request.on_success_url,
             kind,
@@ -97,27 +95,13 @@ pub(crate) async fn restart_order(
     caller.require(Role::RegisteredUser)?;
     let id = id.into_inner();
     let old = act(&state, &caller, &req, id, Action::CheckRestart).await?;
-    let archived = state
-        .store
-        .load_basket(&caller.tenant, &format!("ORDER_{id}"))
-        .await?
-        .ok_or(ApiError::Refused("BASKET_NOT_FOUND"))?;
-    let copy_owner = format!("RESTART_ORDER_{id}");
-    state
-        .store
-        .delete_basket(&caller.tenant, &copy_owner)
-        .await?;
-    state
-        .store
-        .save_basket(&caller.tenant, &copy_of(&archived, &copy_owner))
-        .await?;
     let request = body.into_inner();
     let header = create(
         &state,
         NewOrder {
             tenant: &caller.tenant,
             owner: &old.header.owner,
-            basket_owner: &copy_owner,
+            basket: BasketSource::CopyOf(id),
             label: request.label.as_deref(),
             frontend_url: request.on_success_url,
             kind: OrderKind::User,
@@ -126,17 +110,6 @@ pub(crate) async fn restart_order(
     )
     .await?;
     Ok(created(&state, &caller, &header))
-}
-
-/// A basket with the same selections under another owner (new rows).
-fn copy_of(basket: &Basket, owner: &str) -> Basket {
-    let mut copy = basket.clone();
-    copy.id = 0;
-    copy.owner = owner.to_owned();
-    for s in &mut copy.selections {
-        s.id = 0;
-    }
-    copy
 }
 
 /// Body of the automatic order (`user` and `sizeLimitInBytes` are accepted and ignored over
@@ -276,7 +249,7 @@ pub(crate) async fn apply_order(
         NewOrder {
             tenant: &caller.tenant,
             owner: &caller.email,
-            basket_owner: &caller.email,
+            basket: BasketSource::Live(&caller.email),
             label: Some(&label),
             frontend_url: None,
             kind: OrderKind::App,
