@@ -34,7 +34,8 @@ impl Caller {
         }
     }
 
-    fn from_request_sync(req: &HttpRequest) -> Result<Self, ApiError> {
+    /// The caller of `req` (401 when his token is invalid, or missing without a `scope`).
+    pub(crate) fn from_request_sync(req: &HttpRequest) -> Result<Self, ApiError> {
         let state = req
             .app_data::<web::Data<AppState>>()
             .ok_or_else(|| ApiError::internal("application state missing"))?;

@@ -2,7 +2,7 @@
 //! persistence actors, storages. An operator sees his tenant's orders only; INSTANCE_ADMIN,
 //! the operator of the whole instance, sees every tenant's.
 
-use crate::auth::{Caller, Role};
+use crate::auth::{Authorised, Role, roles};
 use crate::http::ApiError;
 use crate::state::AppState;
 use actix_web::{HttpResponse, get, web};
@@ -21,10 +21,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     responses((status = 200, description = "the engine's actors"), (status = 403)))]
 #[get("/admin/actors")]
 pub(super) async fn actors(
-    caller: Caller,
+    caller: Authorised<roles::Admin>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Role::Admin)?;
     let scope = (caller.role != Role::InstanceAdmin).then_some(&caller.tenant);
     let status = state.engine.status(scope).await?;
     let storages: Vec<_> = state

@@ -1,6 +1,6 @@
 //! BasketController (`/order/basket`), every endpoint REGISTERED_USER.
 
-use crate::auth::{Caller, Role};
+use crate::auth::{Authorised, roles};
 use crate::basket::{BasketDto, MAX_UPLOAD_BYTES, provider_id_lines};
 use crate::http::{ApiError, EntityModel, Messages};
 use crate::state::AppState;
@@ -41,10 +41,9 @@ fn answer(basket: &Basket) -> HttpResponse {
     responses((status = 200, body = BasketModel), (status = 204, description = "no basket")))]
 #[get("/order/basket")]
 pub(super) async fn get_basket(
-    caller: Caller,
+    caller: Authorised<roles::RegisteredUser>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Role::RegisteredUser)?;
     Ok(answer(&state.baskets.get(&caller).await?))
 }
 
@@ -53,10 +52,9 @@ pub(super) async fn get_basket(
     responses((status = 204, description = "basket deleted")))]
 #[delete("/order/basket")]
 pub(super) async fn empty_basket(
-    caller: Caller,
+    caller: Authorised<roles::RegisteredUser>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Role::RegisteredUser)?;
     state.baskets.clear(&caller).await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -68,11 +66,10 @@ pub(super) async fn empty_basket(
         (status = 400, body = Messages), (status = 422, body = Messages)))]
 #[post("/order/basket/selection")]
 pub(super) async fn add_selection(
-    caller: Caller,
+    caller: Authorised<roles::RegisteredUser>,
     state: web::Data<AppState>,
     body: web::Json<BasketSelectionRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Role::RegisteredUser)?;
     Ok(answer(
         &state
             .baskets
@@ -88,11 +85,10 @@ pub(super) async fn add_selection(
         (status = 413, body = Messages)))]
 #[post("/order/basket/selection/upload")]
 pub(super) async fn upload_selection(
-    caller: Caller,
+    caller: Authorised<roles::RegisteredUser>,
     state: web::Data<AppState>,
     mut form: Multipart,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Role::RegisteredUser)?;
     let mut text = None;
     while let Some(mut field) = form.try_next().await.map_err(bad_multipart)? {
         if field.name() != Some("file") {
@@ -133,11 +129,10 @@ fn bad_multipart(e: actix_multipart::MultipartError) -> ApiError {
     responses((status = 200, body = BasketModel), (status = 204, description = "no basket")))]
 #[delete("/order/basket/dataset/{id}")]
 pub(super) async fn remove_dataset(
-    caller: Caller,
+    caller: Authorised<roles::RegisteredUser>,
     state: web::Data<AppState>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Role::RegisteredUser)?;
     Ok(answer(&state.baskets.remove_dataset(&caller, *id).await?))
 }
 
@@ -148,11 +143,10 @@ pub(super) async fn remove_dataset(
         (status = 400, body = Messages)))]
 #[delete("/order/basket/dataset/{id}/{date}")]
 pub(super) async fn remove_item(
-    caller: Caller,
+    caller: Authorised<roles::RegisteredUser>,
     state: web::Data<AppState>,
     path: web::Path<(i64, String)>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Role::RegisteredUser)?;
     let (id, date) = path.into_inner();
     let date = dates::parse(&date)
         .ok_or_else(|| ApiError::BadRequest(format!("Invalid date '{date}'")))?;
@@ -166,12 +160,11 @@ pub(super) async fn remove_item(
         (status = 400, body = Messages), (status = 404, body = Messages)))]
 #[put("/order/basket/dataset/{id}/updateProcessing")]
 pub(super) async fn update_processing(
-    caller: Caller,
+    caller: Authorised<roles::RegisteredUser>,
     state: web::Data<AppState>,
     id: web::Path<i64>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Role::RegisteredUser)?;
     let process: Option<ProcessDatasetDescription> = optional_json(&body)?;
     if let Some(p) = &process
         && uuid::Uuid::parse_str(&p.process_business_id).is_err()
@@ -190,12 +183,11 @@ pub(super) async fn update_processing(
         (status = 400, body = Messages), (status = 404, body = Messages)))]
 #[put("/order/basket/dataset/{id}/updateFileFilters")]
 pub(super) async fn update_file_filters(
-    caller: Caller,
+    caller: Authorised<roles::RegisteredUser>,
     state: web::Data<AppState>,
     id: web::Path<i64>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Role::RegisteredUser)?;
     let filter: Option<FileSelectionDescription> = optional_json(&body)?;
     if let Some(f) = &filter {
         validate_filter(f)?;

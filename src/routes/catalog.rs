@@ -1,6 +1,6 @@
 //! `POST /catalog/import` (ADMIN): imports a STAC document into the caller's tenant.
 
-use crate::auth::{Caller, Role};
+use crate::auth::{Authorised, roles};
 use crate::catalog::import::ImportReport;
 use crate::catalog::import::import_bytes;
 use crate::http::{ApiError, Messages};
@@ -28,12 +28,11 @@ struct ImportQuery {
         (status = 422, body = Messages)))]
 #[post("/catalog/import")]
 pub(super) async fn import(
-    caller: Caller,
+    caller: Authorised<roles::Admin>,
     state: web::Data<AppState>,
     query: web::Query<ImportQuery>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Role::Admin)?;
     let report = import_bytes(
         state.store.as_ref(),
         &caller.tenant,

@@ -1,6 +1,6 @@
 //! Tenant settings (`/settings`, ADMIN): the values order creation and expiration use.
 
-use crate::auth::{Caller, Role};
+use crate::auth::{Authorised, roles};
 use crate::http::{ApiError, EntityModel};
 use crate::orders::settings::{self, NAMES, SettingDto};
 use crate::state::AppState;
@@ -26,11 +26,10 @@ pub struct SettingValue {
     responses((status = 200, body = Vec<SettingDto>)))]
 #[get("/settings")]
 pub(super) async fn list_settings(
-    caller: Caller,
+    caller: Authorised<roles::Admin>,
     state: web::Data<AppState>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Role::Admin)?;
     let pairs = serde_urlencoded::from_str::<Vec<(String, String)>>(req.query_string())
         .map_err(|e| ApiError::BadRequest(format!("Invalid query: {e}")))?;
     let asked: Vec<String> = pairs
@@ -66,12 +65,11 @@ pub(super) async fn list_settings(
     responses((status = 200, body = SettingDto), (status = 404), (status = 422, body = crate::http::Messages)))]
 #[put("/settings/{name}")]
 pub(super) async fn update_setting(
-    caller: Caller,
+    caller: Authorised<roles::Admin>,
     state: web::Data<AppState>,
     name: web::Path<String>,
     body: web::Json<SettingValue>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Role::Admin)?;
     if settings::default_of(&name, &state.settings.orders).is_none() {
         return Err(ApiError::NotFound(Some(format!("Unknown setting {name}"))));
     }
@@ -96,11 +94,10 @@ pub(super) async fn update_setting(
     responses((status = 200, body = SettingDto), (status = 404)))]
 #[delete("/settings/{name}")]
 pub(super) async fn reset_setting(
-    caller: Caller,
+    caller: Authorised<roles::Admin>,
     state: web::Data<AppState>,
     name: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Role::Admin)?;
     if settings::default_of(&name, &state.settings.orders).is_none() {
         return Err(ApiError::NotFound(Some(format!("Unknown setting {name}"))));
     }

@@ -2,7 +2,7 @@
 
 use super::access::readable_order;
 use super::files::TokenQuery;
-use crate::auth::{Caller, Role};
+use crate::auth::{Authorised, roles};
 use crate::downloads::guard::StreamGuard;
 use crate::downloads::metalink::negotiate;
 use crate::downloads::{order_metalink, order_zip};
@@ -20,12 +20,11 @@ use actix_web::{HttpRequest, HttpResponse, get, web};
         (status = 429, response = inline(crate::downloads::guard::TooManyStreams))))]
 #[get("/user/orders/{id}/download")]
 pub(crate) async fn download_zip(
-    caller: Caller,
+    caller: Authorised<roles::RegisteredUser>,
     state: web::Data<AppState>,
     req: HttpRequest,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Role::RegisteredUser)?;
     let order = readable_order(&state, &caller, *id).await?;
     // Before planning: the plan reads the order's files, which is work enough to refuse.
     let guard = StreamGuard::take(&state, &req, &caller.tenant, &caller.email)?;
@@ -53,12 +52,11 @@ fn accept(req: &HttpRequest) -> Option<&str> {
         (status = 429, response = inline(crate::downloads::guard::TooManyStreams))))]
 #[get("/user/orders/{id}/metalink/download")]
 pub(crate) async fn metalink(
-    caller: Caller,
+    caller: Authorised<roles::RegisteredUser>,
     state: web::Data<AppState>,
     req: HttpRequest,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Role::RegisteredUser)?;
     let order = readable_order(&state, &caller, *id).await?;
     let guard = StreamGuard::take(&state, &req, &caller.tenant, &caller.email)?;
     let answer = order_metalink::serve(
@@ -78,12 +76,11 @@ pub(crate) async fn metalink(
         (status = 429, response = inline(crate::downloads::guard::TooManyStreams))))]
 #[get("/user/orders/metalink/download")]
 pub(crate) async fn public_metalink(
-    caller: Caller,
+    caller: Authorised<roles::Public>,
     state: web::Data<AppState>,
     req: HttpRequest,
     query: web::Query<TokenQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Role::Public)?;
     let token = query.order_token.as_deref().ok_or_else(|| {
         ApiError::BadRequest("Required parameter 'orderToken' is not present".into())
     })?;

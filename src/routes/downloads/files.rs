@@ -1,7 +1,7 @@
 //! B2 `GET /orders/files/{id}` and B3/B4 `GET|HEAD /orders/public/files/{id}?orderToken=`.
 
 use super::access::check_owner;
-use crate::auth::{Caller, Role};
+use crate::auth::{Authorised, Caller, roles};
 use crate::downloads::guard::StreamGuard;
 use crate::downloads::single;
 use crate::http::ApiError;
@@ -69,12 +69,11 @@ fn range(req: &HttpRequest) -> Option<&str> {
         (status = 429, response = inline(crate::downloads::guard::TooManyStreams))))]
 #[get("/orders/files/{id}")]
 pub(crate) async fn download_file(
-    caller: Caller,
+    caller: Authorised<roles::RegisteredUser>,
     state: web::Data<AppState>,
     req: HttpRequest,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Role::RegisteredUser)?;
     let found = find(&state, &caller, *id).await?;
     check_owner(&caller, &found.owner)?;
     let guard = StreamGuard::take(&state, &req, &caller.tenant, &caller.email)?;
@@ -124,7 +123,6 @@ async fn public(
     token: Option<&str>,
     head: bool,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Role::Public)?;
     let found = file_for_token(state, caller, token, id).await?;
     if head {
         // Headers only: no stream, no slot.
@@ -146,7 +144,7 @@ async fn public(
         (status = 429, response = inline(crate::downloads::guard::TooManyStreams))))]
 #[get("/orders/public/files/{id}")]
 pub(crate) async fn public_file(
-    caller: Caller,
+    caller: Authorised<roles::Public>,
     state: web::Data<AppState>,
     req: HttpRequest,
     id: web::Path<i64>,
@@ -171,7 +169,7 @@ pub(crate) async fn public_file(
         (status = 404, description = "unknown file (super-admins)"), (status = 422)))]
 #[head("/orders/public/files/{id}")]
 pub(crate) async fn public_file_head(
-    caller: Caller,
+    caller: Authorised<roles::Public>,
     state: web::Data<AppState>,
     req: HttpRequest,
     id: web::Path<i64>,

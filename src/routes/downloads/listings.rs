@@ -1,7 +1,7 @@
 //! B1 files of a dataset task, C1/C2 available files of an order or a sub-order.
 
 use super::access::readable_order;
-use crate::auth::{Caller, Role};
+use crate::auth::{Authorised, Caller, roles};
 use crate::http::{ApiError, EntityModel, Link, PagedModel, Paging};
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, get, web};
@@ -99,12 +99,11 @@ async fn page_of(
     responses((status = 200, description = "PagedModel<EntityModel<OrderDataFile>>"), (status = 403), (status = 404)))]
 #[get("/orders/{order_id}/dataset/{dataset_id}/files")]
 pub(crate) async fn dataset_files(
-    caller: Caller,
+    caller: Authorised<roles::RegisteredUser>,
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<(i64, i64)>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Role::RegisteredUser)?;
     let (order_id, task_id) = path.into_inner();
     let order = readable_order(&state, &caller, order_id).await?;
     if !order.tasks.iter().any(|t| t.id == task_id) {
@@ -166,7 +165,6 @@ async fn available(
     order_id: i64,
     suborder_id: Option<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Role::RegisteredUser)?;
     readable_order(state, caller, order_id).await?;
     let filter = FileFilter {
         suborder_id,
@@ -203,7 +201,7 @@ async fn available(
     responses((status = 200, description = "PagedModel<EntityModel<OrderDataFileDTO>>"), (status = 403), (status = 404)))]
 #[get("/orders/{order_id}/files/available")]
 pub(crate) async fn available_files(
-    caller: Caller,
+    caller: Authorised<roles::RegisteredUser>,
     state: web::Data<AppState>,
     req: HttpRequest,
     order_id: web::Path<i64>,
@@ -217,7 +215,7 @@ pub(crate) async fn available_files(
     responses((status = 200, description = "PagedModel<EntityModel<OrderDataFileDTO>>"), (status = 403), (status = 404)))]
 #[get("/orders/{order_id}/filesTask/{suborder_id}/files/available")]
 pub(crate) async fn available_files_of_suborder(
-    caller: Caller,
+    caller: Authorised<roles::RegisteredUser>,
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<(i64, i64)>,

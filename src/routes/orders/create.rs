@@ -2,7 +2,7 @@
 
 use super::lifecycle::act;
 use super::{OrderModel, order_model};
-use crate::auth::{Caller, Role};
+use crate::auth::{Authorised, Caller, roles};
 use crate::http::{ApiError, EntityModel};
 use crate::orders::create::{BasketSource, NewOrder, OrderRequest, create};
 use crate::state::AppState;
@@ -57,11 +57,10 @@ async fn from_basket(
         (status = 422, body = crate::http::Messages)))]
 #[post("/user/orders")]
 pub(crate) async fn create_user_order(
-    caller: Caller,
+    caller: Authorised<roles::RegisteredUser>,
     state: web::Data<AppState>,
     body: web::Json<OrderRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Role::RegisteredUser)?;
     from_basket(&state, &caller, body.into_inner(), OrderKind::User).await
 }
 
@@ -71,11 +70,10 @@ pub(crate) async fn create_user_order(
         (status = 422, body = crate::http::Messages)))]
 #[post("/orders")]
 pub(crate) async fn create_app_order(
-    caller: Caller,
+    caller: Authorised<roles::Admin>,
     state: web::Data<AppState>,
     body: web::Json<OrderRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Role::Admin)?;
     from_basket(&state, &caller, body.into_inner(), OrderKind::App).await
 }
 
@@ -86,13 +84,12 @@ pub(crate) async fn create_app_order(
         (status = 404), (status = 422, body = crate::http::Messages)))]
 #[post("/user/orders/{id}/restart")]
 pub(crate) async fn restart_order(
-    caller: Caller,
+    caller: Authorised<roles::RegisteredUser>,
     state: web::Data<AppState>,
     req: HttpRequest,
     id: web::Path<i64>,
     body: web::Json<OrderRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Role::RegisteredUser)?;
     let id = id.into_inner();
     let old = act(&state, &caller, &req, id, Action::CheckRestart).await?;
     let request = body.into_inner();
@@ -188,11 +185,10 @@ fn failed(correlation_id: &str, error_type: &str, message: String) -> HttpRespon
     responses((status = 200, description = "GRANTED"), (status = 422, description = "FAILED or invalid body")))]
 #[post("/user/orders/apply")]
 pub(crate) async fn apply_order(
-    caller: Caller,
+    caller: Authorised<roles::RegisteredUser>,
     state: web::Data<AppState>,
     body: web::Json<OrderRequestDto>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Role::RegisteredUser)?;
     let dto = body.into_inner();
     validate(&dto)?;
     let correlation_id = dto

@@ -1,7 +1,7 @@
 //! A5 pause, A6 resume, A8 retry, A9 delete, A10 remove: the order's actor decides; refusals
 //! answer 401 with the original's reason code.
 
-use crate::auth::{Caller, Role};
+use crate::auth::{Authorised, Caller, roles};
 use crate::http::ApiError;
 use crate::orders::settings;
 use crate::state::AppState;
@@ -56,13 +56,12 @@ pub(super) async fn act(
 }
 
 async fn run(
-    caller: Caller,
+    caller: Authorised<roles::RegisteredUser>,
     state: web::Data<AppState>,
     req: HttpRequest,
     id: i64,
     action: Action,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Role::RegisteredUser)?;
     act(&state, &caller, &req, id, action).await?;
     Ok(HttpResponse::Ok().finish())
 }
@@ -73,7 +72,7 @@ async fn run(
     responses((status = 200), (status = 401, body = crate::http::Messages), (status = 404)))]
 #[put("/user/orders/pause/{id}")]
 pub(crate) async fn pause_order(
-    caller: Caller,
+    caller: Authorised<roles::RegisteredUser>,
     state: web::Data<AppState>,
     req: HttpRequest,
     id: web::Path<i64>,
@@ -87,7 +86,7 @@ pub(crate) async fn pause_order(
     responses((status = 200), (status = 401, body = crate::http::Messages), (status = 404)))]
 #[put("/user/orders/resume/{id}")]
 pub(crate) async fn resume_order(
-    caller: Caller,
+    caller: Authorised<roles::RegisteredUser>,
     state: web::Data<AppState>,
     req: HttpRequest,
     id: web::Path<i64>,
@@ -101,12 +100,11 @@ pub(crate) async fn resume_order(
     responses((status = 200), (status = 401, body = crate::http::Messages), (status = 404)))]
 #[put("/user/orders/{id}/retry")]
 pub(crate) async fn retry_order(
-    caller: Caller,
+    caller: Authorised<roles::RegisteredUser>,
     state: web::Data<AppState>,
     req: HttpRequest,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Role::RegisteredUser)?;
     let orders = &state.settings.orders;
     let effective = settings::effective(state.store.as_ref(), &caller.tenant, orders).await?;
     let kind = state
@@ -131,7 +129,7 @@ pub(crate) async fn retry_order(
     responses((status = 200), (status = 401, body = crate::http::Messages), (status = 404)))]
 #[delete("/user/orders/{id}")]
 pub(crate) async fn delete_order(
-    caller: Caller,
+    caller: Authorised<roles::RegisteredUser>,
     state: web::Data<AppState>,
     req: HttpRequest,
     id: web::Path<i64>,
@@ -145,12 +143,11 @@ pub(crate) async fn delete_order(
     responses((status = 200), (status = 401, body = crate::http::Messages), (status = 403), (status = 404)))]
 #[delete("/user/orders/remove/{id}")]
 pub(crate) async fn remove_order(
-    caller: Caller,
+    caller: Authorised<roles::InstanceAdmin>,
     state: web::Data<AppState>,
     req: HttpRequest,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Role::InstanceAdmin)?;
     act(&state, &caller, &req, *id, Action::Remove).await?;
     Ok(HttpResponse::Ok().finish())
 }

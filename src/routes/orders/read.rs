@@ -1,7 +1,7 @@
 //! A4 (one order) and A13 (my orders).
 
 use super::order_model;
-use crate::auth::{Caller, Role};
+use crate::auth::{Authorised, roles};
 use crate::http::{ApiError, Paging};
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, get, web};
@@ -16,11 +16,10 @@ use regards_order_actors::ports::{OrderFilter, OrderSort, StatusFilter};
     responses((status = 200, body = super::OrderModel), (status = 403), (status = 404)))]
 #[get("/user/orders/{id}")]
 pub(crate) async fn get_order(
-    caller: Caller,
+    caller: Authorised<roles::RegisteredUser>,
     state: web::Data<AppState>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Role::RegisteredUser)?;
     let id = id.into_inner();
     // An active order's actor publishes the order at each change: read it without a message
     // (the message is the fallback before the first publication).
@@ -62,11 +61,10 @@ pub(crate) async fn get_order(
     responses((status = 200, description = "PagedModel<EntityModel<OrderDto>>")))]
 #[get("/user/orders")]
 pub(crate) async fn my_orders(
-    caller: Caller,
+    caller: Authorised<roles::RegisteredUser>,
     state: web::Data<AppState>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Role::RegisteredUser)?;
     let paging = Paging::from_request(&req, 20)?;
     let filter = OrderFilter {
         owner: Some(caller.email.clone()),

@@ -1,6 +1,6 @@
 //! A11 admin search and A12 CSV export (EXPLOIT).
 
-use crate::auth::{Caller, Role};
+use crate::auth::{Authorised, roles};
 use crate::downloads::guard::StreamGuard;
 use crate::http::{ApiError, Paging};
 use crate::orders::csv;
@@ -18,12 +18,11 @@ use regards_order_actors::ports::OrderSort;
         (status = 400, body = crate::http::Messages), (status = 422, body = crate::http::Messages)))]
 #[post("/orders/search")]
 pub(crate) async fn search_orders(
-    caller: Caller,
+    caller: Authorised<roles::Exploit>,
     state: web::Data<AppState>,
     req: HttpRequest,
     body: web::Json<SearchRequestParameters>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Role::Exploit)?;
     let filter = body.to_filter()?;
     let paging = Paging::from_request(&req, 10)?;
     let mut sort = Vec::new();
@@ -57,12 +56,11 @@ fn accepts_csv(req: &HttpRequest) -> bool {
         (status = 429, response = inline(crate::downloads::guard::TooManyStreams))))]
 #[post("/orders/csv")]
 pub(crate) async fn export_csv(
-    caller: Caller,
+    caller: Authorised<roles::Exploit>,
     state: web::Data<AppState>,
     req: HttpRequest,
     body: web::Json<SearchRequestParameters>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Role::Exploit)?;
     if !accepts_csv(&req) {
         return Err(ApiError::NotAcceptable(
             "This endpoint produces text/csv only".into(),
