@@ -50,6 +50,7 @@ use utoipa::{Modify, OpenApi};
         super::downloads::listings::dataset_files,
         super::downloads::listings::available_files,
         super::downloads::listings::available_files_of_suborder,
+        openapi_json,
     ),
     modifiers(&BearerAuth),
     security(("bearer" = []))
@@ -79,6 +80,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(openapi_json);
 }
 
+/// This document.
+#[utoipa::path(get, path = "/openapi.json", tag = "operations", security(()),
+    responses((status = 200, description = "the OpenAPI 3 document")))]
 #[get("/openapi.json")]
 async fn openapi_json() -> HttpResponse {
     HttpResponse::Ok().json(ApiDoc::openapi())

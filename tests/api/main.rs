@@ -8,6 +8,8 @@
 mod archive;
 mod archived_baskets;
 mod auth;
+mod authorization;
+mod authorization_table;
 mod basket;
 mod catalog;
 mod confinement;
