@@ -249,7 +249,8 @@ macro_rules! impl_order_store {
                 let mut tx = self.pool.begin().await.map_err(store_error)?;
                 Self::insert_order(&mut *tx, tenant, header).await?;
                 if !Self::copy_archived_basket(&mut *tx, tenant, from, header.id).await? {
-                    // Dropped without commit: nothing was created.
+                    // Nothing to restart from: the order row goes too.
+                    tx.rollback().await.map_err(store_error)?;
                     return Ok(false);
                 }
                 tx.commit().await.map_err(store_error)?;

@@ -52,8 +52,11 @@ impl Served {
                         range: cut_part.range.start..end,
                         ..cut_part
                     };
-                    // Called from a destructor: the message goes from a task of its own.
-                    actix_web::rt::spawn(part.tell(cut_covered));
+                    // Called from a destructor: the message goes from a task of its own, on
+                    // the runtime if there still is one (not while the process stops).
+                    if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+                        runtime.spawn(part.tell(cut_covered));
+                    }
                 }
             })),
         }
