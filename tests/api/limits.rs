@@ -35,20 +35,31 @@ async fn json_bodies_are_small_but_imports_large(app: TestApp) {
         .expect("request");
     assert_eq!(response.status(), 413);
     assert!(messages(response).await[0].contains("larger than the 1048576 bytes"));
-    // Anonymous callers too, and without a Content-Length (chunked).
-    let chunks = futures::stream::iter(
-        (0..3).map(|_| Ok::<_, std::io::Error>(bytes::Bytes::from(vec![b' '; MIB]))),
-    );
+    // Without a Content-Length (chunked) too; an anonymous caller is refused for his role
+    // before his body is read.
+    let chunked = || {
+        reqwest::Body::wrap_stream(futures::stream::iter(
+            (0..3).map(|_| Ok::<_, std::io::Error>(bytes::Bytes::from(vec![b' '; MIB]))),
+        ))
+    };
     let response = app
-        .client
-        .post(app.url("/order/basket/selection?scope=project1"))
+        .post("/order/basket/selection", &user)
         .header("Content-Type", "application/json")
-        .body(reqwest::Body::wrap_stream(chunks))
+        .body(chunked())
         .send()
         .await
         .expect("request");
     assert_eq!(response.status(), 413);
     assert_eq!(messages(response).await.len(), 1);
+    let response = app
+        .client
+        .post(app.url("/order/basket/selection?scope=project1"))
+        .header("Content-Type", "application/json")
+        .body(chunked())
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 403);
     // A catalogue import of several MiB still goes through.
     app.import(&collection(DS1, "Alpha")).await;
     let padding = "x".repeat(1000);
