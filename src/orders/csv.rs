@@ -45,6 +45,8 @@ pub fn neutralised(text: &str) -> std::borrow::Cow<'_, str> {
 /// The export being written: the header, then one record per order, taken in chunks.
 pub struct Export {
     writer: csv::Writer<Vec<u8>>,
+    /// Numbers are written here first: no allocation per field.
+    scratch: String,
 }
 
 impl Export {
@@ -52,7 +54,10 @@ impl Export {
     pub fn new() -> csv::Result<Self> {
         let mut writer = Self::writer();
         writer.write_record(COLUMNS)?;
-        Ok(Self { writer })
+        Ok(Self {
+            writer,
+            scratch: String::new(),
+        })
     }
 
     /// `;`-separated, `\n`-terminated (as the original), quoting only fields that need it.
@@ -71,19 +76,25 @@ impl Export {
             .as_ref()
             .map(dates::format)
             .unwrap_or_default();
-        let owner = neutralised(&h.owner);
-        self.writer.write_record([
-            h.id.to_string().as_str(),
-            dates::format(&h.creation_date).as_str(),
-            expiration.as_str(),
-            owner.as_ref(),
-            h.status.as_str(),
-            dates::format(&h.status_date).as_str(),
-            h.percent_completed.to_string().as_str(),
-            h.files_in_error.to_string().as_str(),
-            files_size.to_string().as_str(),
-            files_count.to_string().as_str(),
-        ])
+        self.number(h.id)?;
+        self.writer.write_field(dates::format(&h.creation_date))?;
+        self.writer.write_field(expiration)?;
+        self.writer.write_field(neutralised(&h.owner).as_bytes())?;
+        self.writer.write_field(h.status.as_str())?;
+        self.writer.write_field(dates::format(&h.status_date))?;
+        self.number(h.percent_completed)?;
+        self.number(h.files_in_error)?;
+        self.number(files_size)?;
+        self.number(files_count)?;
+        self.writer.write_record(None::<&[u8]>)
+    }
+
+    /// Writes a number field (never quoted, never neutralised: a number is not user text).
+    fn number(&mut self, n: impl std::fmt::Display) -> csv::Result<()> {
+        use std::fmt::Write;
+        self.scratch.clear();
+        let _ = write!(self.scratch, "{n}");
+        self.writer.write_field(self.scratch.as_bytes())
     }
 
     /// Bytes written since the last `take` (those still in the writer's buffer excepted).
