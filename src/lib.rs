@@ -10,6 +10,7 @@ pub mod db;
 pub mod demo;
 pub mod downloads;
 pub mod engine_setup;
+pub mod fuzzing;
 pub mod http;
 pub mod orders;
 pub mod routes;

@@ -17,7 +17,7 @@ mod convert;
 mod document;
 mod folder;
 mod href;
-mod multihash;
+pub(crate) mod multihash;
 mod stac;
 mod stream;
 #[cfg(test)]

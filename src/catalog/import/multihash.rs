@@ -13,7 +13,7 @@ const ALGORITHMS: [(u64, &str, usize); 4] = [
 
 /// Decodes a hex multihash into an algorithm name and a lower-case hex digest; the error
 /// says what is wrong with it.
-pub(super) fn parse(hex: &str) -> Result<Checksum, String> {
+pub(crate) fn parse(hex: &str) -> Result<Checksum, String> {
     let bytes = decode_hex(hex)?;
     let (code, rest) = read_varint(&bytes).ok_or("the hash code is truncated")?;
     let (length, digest) = read_varint(rest).ok_or("the digest length is truncated")?;
