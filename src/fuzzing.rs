@@ -37,7 +37,10 @@ pub async fn import_stac(
 ) -> (Result<ImportReport, ImportError>, Stored) {
     let store = Recorder::default();
     let Ok(tenant) = Tenant::parse("fuzz") else {
-        return (Err(ImportError::Invalid("bad tenant".into())), Stored::default());
+        return (
+            Err(ImportError::Invalid("bad tenant".into())),
+            Stored::default(),
+        );
     };
     let outcome = import_bytes(
         &store,

@@ -23,6 +23,9 @@ pub enum ApiError {
     /// 404, with a message or (as the original does on several endpoints) empty.
     #[error("not found")]
     NotFound(Option<String>),
+    /// 405: the path exists, without this method; answered with `Allow`.
+    #[error("Request method '{method}' is not supported")]
+    MethodNotAllowed { method: String, allow: String },
     #[error("{0}")]
     Conflict(String),
     #[error("{0}")]
@@ -100,6 +103,7 @@ impl ResponseError for ApiError {
             ApiError::Unauthorized(_) | ApiError::Refused(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
@@ -124,6 +128,9 @@ impl ResponseError for ApiError {
                 actix_web::http::header::RETRY_AFTER,
                 RETRY_AFTER_SECS.to_string(),
             ));
+        }
+        if let ApiError::MethodNotAllowed { allow, .. } = self {
+            response.insert_header((actix_web::http::header::ALLOW, allow.as_str()));
         }
         match self.messages() {
             Some(messages) => response.json(Messages { messages }),

@@ -8,6 +8,20 @@ use serde::Serialize;
 /// Largest page.
 pub const MAX_PAGE_SIZE: u32 = 2000;
 
+/// The `page` and `size` query parameters, for the OpenAPI document (`sort` differs by
+/// endpoint). Any size is accepted and clamped to 1..2000.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct PagingParams {
+    /// 0-based page number.
+    #[param(minimum = 0, maximum = 4294967295_u64)]
+    page: Option<u64>,
+    /// Items per page (default 10 or 20 by endpoint), clamped to 1..2000.
+    #[param(minimum = 0, maximum = 4294967295_u64)]
+    size: Option<u64>,
+}
+
 /// A requested page.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Paging {

@@ -15,6 +15,8 @@ use serde::Deserialize;
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct OrderRequest {
+    /// Unique per owner; generated when absent or blank.
+    #[schema(max_length = 50)]
     pub label: Option<String>,
     pub on_success_url: Option<String>,
 }

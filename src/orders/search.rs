@@ -11,21 +11,31 @@ use serde::Deserialize;
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct StatusRestriction {
+    #[schema(required = true, nullable = false, max_items = 1000, value_type = Vec<OrderStatus>)]
     pub values: Option<Vec<String>>,
-    /// `INCLUDE` or `EXCLUDE`.
+    #[schema(required = true, nullable = false, value_type = StatusMode)]
     pub mode: Option<String>,
     pub match_mode: Option<String>,
     pub ignore_case: Option<bool>,
+}
+
+/// Whether a status restriction keeps or drops the statuses it lists, for the OpenAPI
+/// document.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code, clippy::upper_case_acronyms)]
+pub enum StatusMode {
+    INCLUDE,
+    EXCLUDE,
 }
 
 /// Bounds of the creation date (inclusive, each optional).
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct DateRange {
     #[serde(default, with = "dates::optional")]
-    #[schema(value_type = Option<String>, format = DateTime)]
+    #[schema(schema_with = dates::optional_schema)]
     pub after: Option<DateTime<Utc>>,
     #[serde(default, with = "dates::optional")]
-    #[schema(value_type = Option<String>, format = DateTime)]
+    #[schema(schema_with = dates::optional_schema)]
     pub before: Option<DateTime<Utc>>,
 }
 
@@ -35,7 +45,9 @@ pub struct DateRange {
 pub struct SearchRequestParameters {
     /// Substring of the owner's e-mail.
     pub owner: Option<String>,
+    #[serde(default, deserialize_with = "crate::http::optional_object")]
     pub statuses: Option<StatusRestriction>,
+    #[serde(default, deserialize_with = "crate::http::optional_object")]
     pub creation_date: Option<DateRange>,
     pub waiting_for_user: Option<bool>,
 }

@@ -2,7 +2,7 @@
 
 use crate::auth::{Authorised, roles};
 use crate::basket::{BasketDto, MAX_UPLOAD_BYTES, provider_id_lines};
-use crate::http::{ApiError, EntityModel, Messages};
+use crate::http::{ApiError, EntityModel, JsonObject, Messages, from_object};
 use crate::state::AppState;
 use actix_multipart::Multipart;
 use actix_web::{HttpResponse, delete, get, post, put, web};
@@ -31,6 +31,31 @@ pub struct BasketModel {
     content: BasketDto,
     links: Vec<crate::http::Link>,
 }
+
+/// The multipart form of an upload, for the OpenAPI document: part `file`, UTF-8 text, one
+/// provider id per line, at most 1000 lines; other parts are ignored, but their names are
+/// header text (no control character but CR and LF, which clients escape).
+pub struct ProviderIdsForm;
+
+impl utoipa::PartialSchema for ProviderIdsForm {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        let text = ObjectBuilder::new().schema_type(Type::String);
+        let part_name = ObjectBuilder::new()
+            .schema_type(Type::String)
+            .pattern(Some("^[^\\x00-\\x09\\x0B\\x0C\\x0E-\\x1F\\x7F]*$"));
+        ObjectBuilder::new()
+            .description(Some(
+                "part `file`: one provider id per line, at most 1000 lines",
+            ))
+            .property("file", text)
+            .required("file")
+            .property_names(Some(part_name))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for ProviderIdsForm {}
 
 fn answer(basket: &Basket) -> HttpResponse {
     HttpResponse::Ok().json(EntityModel::bare(BasketDto::from(basket)))
@@ -68,7 +93,7 @@ pub(super) async fn empty_basket(
 pub(super) async fn add_selection(
     caller: Authorised<roles::RegisteredUser>,
     state: web::Data<AppState>,
-    body: web::Json<BasketSelectionRequest>,
+    body: JsonObject<BasketSelectionRequest>,
 ) -> Result<HttpResponse, ApiError> {
     Ok(answer(
         &state
@@ -80,7 +105,7 @@ pub(super) async fn add_selection(
 
 /// D4: adds the objects of the provider ids listed in the multipart part `file`.
 #[utoipa::path(post, path = "/order/basket/selection/upload", tag = "basket",
-    request_body(content_type = "multipart/form-data", description = "part `file`: one provider id per line, at most 1000 lines"),
+    request_body(content = ProviderIdsForm, content_type = "multipart/form-data"),
     responses((status = 200, body = BasketModel), (status = 204, description = "nothing found"),
         (status = 413, body = Messages)))]
 #[post("/order/basket/selection/upload")]
@@ -138,7 +163,7 @@ pub(super) async fn remove_dataset(
 
 /// D6: removes one dated item selection (the date is URL-encoded ISO-8601).
 #[utoipa::path(delete, path = "/order/basket/dataset/{datasetSelectionId}/{itemsSelectionDate}", tag = "basket",
-    params(("datasetSelectionId" = i64, Path, description = "id of the dataset selection"), ("itemsSelectionDate" = String, Path, description = "ISO-8601 date of the item selection")),
+    params(("datasetSelectionId" = i64, Path, description = "id of the dataset selection"), ("itemsSelectionDate" = String, Path, format = DateTime, description = "ISO-8601 date of the item selection")),
     responses((status = 200, body = BasketModel), (status = 204, description = "no basket"),
         (status = 400, body = Messages)))]
 #[delete("/order/basket/dataset/{id}/{date}")]
@@ -157,7 +182,7 @@ pub(super) async fn remove_item(
 #[utoipa::path(put, path = "/order/basket/dataset/{datasetSelectionId}/updateProcessing", tag = "basket",
     params(("datasetSelectionId" = i64, Path, description = "id of the dataset selection")), request_body = Option<ProcessDatasetDescription>,
     responses((status = 200, body = BasketModel), (status = 204, description = "no basket"),
-        (status = 400, body = Messages), (status = 404, body = Messages)))]
+        (status = 400, body = Messages), (status = 404, body = Messages), (status = 422, body = Messages)))]
 #[put("/order/basket/dataset/{id}/updateProcessing")]
 pub(super) async fn update_processing(
     caller: Authorised<roles::RegisteredUser>,
@@ -219,6 +244,10 @@ fn optional_json<T: DeserializeOwned>(body: &[u8]) -> Result<Option<T>, ApiError
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(None);
     }
-    serde_json::from_slice::<Option<T>>(body)
-        .map_err(|e| ApiError::BadRequest(format!("Malformed JSON request: {e}")))
+    let malformed =
+        |e: serde_json::Error| ApiError::BadRequest(format!("Malformed JSON request: {e}"));
+    match serde_json::from_slice::<serde_json::Value>(body).map_err(malformed)? {
+        serde_json::Value::Null => Ok(None),
+        value => from_object(value).map(Some).map_err(malformed),
+    }
 }

@@ -20,10 +20,42 @@ struct ImportQuery {
     base: Option<String>,
 }
 
+/// What the import reads of a STAC document (other members are kept as properties or
+/// ignored), for the OpenAPI document.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct StacDocument {
+    #[schema(rename = "type")]
+    kind: StacType,
+    /// The URN of an Item (a data object) or a Collection (a dataset).
+    id: Option<String>,
+    /// An Item's dataset.
+    collection: Option<String>,
+    /// A Collection's label.
+    title: Option<String>,
+    /// An Item's properties (`providerId`, `title`, anything to query).
+    properties: Option<serde_json::Map<String, serde_json::Value>>,
+    /// An Item's files: `href`, `type`, `roles`, `file:size`, `file:checksum`, `regards:dataType`.
+    assets: Option<std::collections::BTreeMap<String, serde_json::Value>>,
+    /// An ItemCollection's Items.
+    features: Option<Vec<serde_json::Value>>,
+}
+
+/// The STAC document types the import takes, for the OpenAPI document.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub enum StacType {
+    Feature,
+    FeatureCollection,
+    Collection,
+    Catalog,
+}
+
 /// Imports a Collection, an Item or an ItemCollection; answers what was stored.
 #[utoipa::path(post, path = "/catalog/import", tag = "catalog",
-    params(("base" = Option<String>, Query, description = "base URL of relative asset hrefs")),
-    request_body(content = Object, description = "a STAC Collection, Item or ItemCollection"),
+    params(("base" = Option<String>, Query, description = "base URL of relative asset hrefs",
+        pattern = "^([Ff][Ii][Ll][Ee]|[Hh][Tt][Tt][Pp][Ss]?)://")),
+    request_body(content = StacDocument, description = "a STAC Collection, Item or ItemCollection"),
     responses((status = 200, body = ImportReport), (status = 413, body = Messages),
         (status = 422, body = Messages)))]
 #[post("/catalog/import")]

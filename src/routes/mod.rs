@@ -5,14 +5,18 @@ mod basket;
 mod catalog;
 mod downloads;
 mod health;
+mod method_not_allowed;
 mod openapi;
 mod orders;
+mod responses;
 mod settings;
 
 use actix_web::web::ServiceConfig;
 
 /// Registers every resource.
 pub fn configure(cfg: &mut ServiceConfig) {
+    // First: it takes only the methods a path does not serve.
+    method_not_allowed::configure(cfg);
     health::configure(cfg);
     basket::configure(cfg);
     catalog::configure(cfg);

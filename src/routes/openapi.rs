@@ -1,7 +1,8 @@
 //! `GET /openapi.json`: the OpenAPI 3 document, generated from the handlers' annotations.
 
+use super::responses::CommonResponses;
 use actix_web::{HttpResponse, get, web};
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 /// The API description.
@@ -52,15 +53,16 @@ use utoipa::{Modify, OpenApi};
         super::downloads::listings::available_files_of_suborder,
         openapi_json,
     ),
-    modifiers(&BearerAuth),
+    modifiers(&SecuritySchemes, &CommonResponses),
     security(("bearer" = []))
 )]
 pub struct ApiDoc;
 
-/// Declares the bearer-token scheme every protected endpoint uses.
-struct BearerAuth;
+/// Declares the bearer token every protected endpoint takes, and the `scope` (a tenant) that
+/// anonymous calls to the public endpoints name instead.
+struct SecuritySchemes;
 
-impl Modify for BearerAuth {
+impl Modify for SecuritySchemes {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
@@ -72,6 +74,11 @@ impl Modify for BearerAuth {
                     .build(),
             ),
         );
+        let scope = ApiKeyValue::with_description(
+            "scope",
+            "the tenant of an anonymous call (header `scope` works too)",
+        );
+        components.add_security_scheme("scope", SecurityScheme::ApiKey(ApiKey::Query(scope)));
     }
 }
 

@@ -1,7 +1,7 @@
 //! Tenant settings (`/settings`, ADMIN): the values order creation and expiration use.
 
 use crate::auth::{Authorised, roles};
-use crate::http::{ApiError, EntityModel};
+use crate::http::{ApiError, EntityModel, JsonObject};
 use crate::orders::settings::{self, NAMES, SettingDto};
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, delete, get, put, web};
@@ -14,6 +14,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(reset_setting);
 }
 
+/// `EntityModel<SettingDto>`, for the OpenAPI document.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct SettingModel {
+    content: SettingDto,
+    links: Vec<crate::http::Link>,
+}
+
 /// Body of an update.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct SettingValue {
@@ -23,7 +31,7 @@ pub struct SettingValue {
 /// The settings named by `names` (comma-separated or repeated), or all of them.
 #[utoipa::path(get, path = "/settings", tag = "settings",
     params(("names" = Option<String>, Query, description = "setting names, comma-separated")),
-    responses((status = 200, body = Vec<SettingDto>)))]
+    responses((status = 200, body = Vec<SettingModel>)))]
 #[get("/settings")]
 pub(super) async fn list_settings(
     caller: Authorised<roles::Admin>,
@@ -62,13 +70,14 @@ pub(super) async fn list_settings(
 /// Sets a value (422 when invalid, 404 for an unknown setting).
 #[utoipa::path(put, path = "/settings/{name}", tag = "settings", request_body = SettingValue,
     params(("name" = String, Path,)),
-    responses((status = 200, body = SettingDto), (status = 404), (status = 422, body = crate::http::Messages)))]
+    responses((status = 200, body = SettingModel), (status = 404, body = crate::http::Messages),
+        (status = 422, body = crate::http::Messages)))]
 #[put("/settings/{name}")]
 pub(super) async fn update_setting(
     caller: Authorised<roles::Admin>,
     state: web::Data<AppState>,
     name: web::Path<String>,
-    body: web::Json<SettingValue>,
+    body: JsonObject<SettingValue>,
 ) -> Result<HttpResponse, ApiError> {
     if settings::default_of(&name, &state.settings.orders).is_none() {
         return Err(ApiError::NotFound(Some(format!("Unknown setting {name}"))));
@@ -91,7 +100,7 @@ pub(super) async fn update_setting(
 /// Resets a setting to its default.
 #[utoipa::path(delete, path = "/settings/{name}", tag = "settings",
     params(("name" = String, Path,)),
-    responses((status = 200, body = SettingDto), (status = 404)))]
+    responses((status = 200, body = SettingModel), (status = 404, body = crate::http::Messages)))]
 #[delete("/settings/{name}")]
 pub(super) async fn reset_setting(
     caller: Authorised<roles::Admin>,

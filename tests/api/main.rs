@@ -13,6 +13,7 @@ mod authorization_table;
 mod basket;
 mod catalog;
 mod confinement;
+mod contract;
 mod csv_export;
 mod download_marking;
 mod downloads;

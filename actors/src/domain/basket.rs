@@ -10,22 +10,30 @@ use std::collections::{BTreeMap, BTreeSet};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct BasketSelectionRequest {
+    /// Not blank (`legacy`): a character that `str::trim` does not remove.
     #[serde(default)]
+    #[schema(
+        required = true,
+        pattern = "[^\\t\\n\\x0B\\f\\r \\x85\\xA0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]"
+    )]
     pub engine_type: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dataset_urn: Option<String>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub search_parameters: BTreeMap<String, Vec<String>>,
+    /// Duplicates are taken once.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<String>>)]
     pub entity_ids_to_include: Option<BTreeSet<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<String>>)]
     pub entity_ids_to_exclude: Option<BTreeSet<String>>,
     #[serde(
         default,
         with = "dates::optional",
         skip_serializing_if = "Option::is_none"
     )]
-    #[schema(value_type = Option<String>, format = DateTime)]
+    #[schema(schema_with = dates::optional_schema)]
     pub selection_date: Option<DateTime<Utc>>,
 }
 
@@ -45,6 +53,7 @@ impl BasketSelectionRequest {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ProcessDatasetDescription {
+    #[schema(format = "uuid")]
     pub process_business_id: String,
     #[serde(default)]
     pub parameters: BTreeMap<String, String>,
@@ -56,9 +65,21 @@ pub struct ProcessDatasetDescription {
 #[serde(rename_all = "camelCase")]
 pub struct FileSelectionDescription {
     #[serde(default)]
+    #[schema(value_type = Vec<FilterFileType>)]
     pub file_types: BTreeSet<String>,
+    /// Must match the whole file name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(format = Regex)]
     pub file_name_pattern: Option<String>,
+}
+
+/// A file type a filter names, for the OpenAPI document: `QUICKLOOK` stands for the three
+/// quicklook sizes.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code, clippy::upper_case_acronyms)]
+pub enum FilterFileType {
+    RAWDATA,
+    QUICKLOOK,
 }
 
 /// One dated selection inside a dataset selection.

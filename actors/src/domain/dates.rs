@@ -56,6 +56,20 @@ pub mod required {
     }
 }
 
+/// OpenAPI schema of an optional date in a request: a date-time string, or null. Request
+/// generators drop the format of `type: [string, null]` (what `Option<String>` gives) and send
+/// an empty string as a valid date.
+pub fn optional_schema() -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, OneOfBuilder, SchemaFormat, Type};
+    let date = ObjectBuilder::new()
+        .schema_type(Type::String)
+        .format(Some(SchemaFormat::KnownFormat(KnownFormat::DateTime)));
+    OneOfBuilder::new()
+        .item(date)
+        .item(ObjectBuilder::new().schema_type(Type::Null))
+        .into()
+}
+
 /// serde `with` module for `Option<DateTime<Utc>>` (use with `skip_serializing_if`).
 pub mod optional {
     use super::*;

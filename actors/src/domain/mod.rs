@@ -10,7 +10,7 @@ pub mod tenant;
 
 pub use basket::{
     Basket, BasketError, BasketSelectionRequest, DatasetSelection, FileSelectionDescription,
-    ItemsSelection, ProcessDatasetDescription,
+    FilterFileType, ItemsSelection, ProcessDatasetDescription,
 };
 pub use catalog::{CatalogFile, CatalogObject, Checksum, Dataset};
 pub use data_type::DataType;

@@ -70,7 +70,8 @@ pub(crate) async fn metalink(
 
 /// The metalink of the order a public token names (anonymous calls add `scope=<tenant>`).
 #[utoipa::path(get, path = "/user/orders/metalink/download", tag = "downloads",
-    params(("orderToken" = String, Query,), ("scope" = Option<String>, Query,)),
+    params(("orderToken" = String, Query,)),
+    security(("bearer" = []), ("scope" = [])),
     responses((status = 200, description = "the metalink"), (status = 400, description = "no token"),
         (status = 401, description = "bad or expired token"), (status = 404),
         (status = 429, response = inline(crate::downloads::guard::TooManyStreams))))]

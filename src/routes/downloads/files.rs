@@ -136,7 +136,8 @@ async fn public(
 
 /// One file with a public order token (anonymous calls add `scope=<tenant>`).
 #[utoipa::path(get, path = "/orders/public/files/{dataFileId}", tag = "downloads",
-    params(("dataFileId" = i64, Path,), ("orderToken" = String, Query,), ("scope" = Option<String>, Query,)),
+    params(("dataFileId" = i64, Path,), ("orderToken" = String, Query,)),
+    security(("bearer" = []), ("scope" = [])),
     responses((status = 200, description = "the file"), (status = 206), (status = 202), (status = 400),
         (status = 401, description = "bad or expired token"),
         (status = 403, description = "the token does not open this file (unknown, or of another order)"),
@@ -163,7 +164,8 @@ pub(crate) async fn public_file(
 
 /// Same, headers only.
 #[utoipa::path(head, path = "/orders/public/files/{dataFileId}", tag = "downloads",
-    params(("dataFileId" = i64, Path,), ("orderToken" = String, Query,), ("scope" = Option<String>, Query,)),
+    params(("dataFileId" = i64, Path,), ("orderToken" = String, Query,)),
+    security(("bearer" = []), ("scope" = [])),
     responses((status = 200), (status = 202), (status = 400), (status = 401),
         (status = 403, description = "the token does not open this file (unknown, or of another order)"),
         (status = 404, description = "unknown file (super-admins)"), (status = 422)))]

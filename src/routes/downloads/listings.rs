@@ -55,6 +55,50 @@ pub struct OrderDataFileDto {
     pub filename: String,
 }
 
+/// `sort` of the file listings, for the OpenAPI document.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct FileSortParam {
+    /// `property,asc|desc` (default `id,asc`).
+    #[param(pattern = "^ *(id|filename|filesTaskId|state|filesize|size)? *(,.*)?$")]
+    sort: Option<String>,
+}
+
+/// `PagedModel<EntityModel<OrderDataFile>>`, for the OpenAPI document.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct DataFilePage {
+    metadata: crate::http::PageMetadata,
+    content: Vec<DataFileModel>,
+    links: Vec<Link>,
+}
+
+/// `EntityModel<OrderDataFile>`, for the OpenAPI document.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct DataFileModel {
+    content: OrderDataFile,
+    links: Vec<Link>,
+}
+
+/// `PagedModel<EntityModel<OrderDataFileDTO>>`, for the OpenAPI document.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct AvailableFilePage {
+    metadata: crate::http::PageMetadata,
+    content: Vec<AvailableFileModel>,
+    links: Vec<Link>,
+}
+
+/// `EntityModel<OrderDataFileDTO>` (no links), for the OpenAPI document.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct AvailableFileModel {
+    content: OrderDataFileDto,
+    links: Vec<Link>,
+}
+
 fn sort_of(paging: &Paging, default: FileSort) -> Result<Vec<(FileSort, bool)>, ApiError> {
     let mut sort = Vec::new();
     for (property, descending) in &paging.sort {
@@ -95,8 +139,8 @@ async fn page_of(
 /// The files of a dataset task of the order (owner or super-admin; the task must be the
 /// order's).
 #[utoipa::path(get, path = "/orders/{orderId}/dataset/{datasetId}/files", tag = "downloads",
-    params(("orderId" = i64, Path,), ("datasetId" = i64, Path,)),
-    responses((status = 200, description = "PagedModel<EntityModel<OrderDataFile>>"), (status = 403), (status = 404)))]
+    params(("orderId" = i64, Path,), ("datasetId" = i64, Path,), crate::http::PagingParams, FileSortParam),
+    responses((status = 200, body = DataFilePage), (status = 403), (status = 404)))]
 #[get("/orders/{order_id}/dataset/{dataset_id}/files")]
 pub(crate) async fn dataset_files(
     caller: Authorised<roles::RegisteredUser>,
@@ -197,8 +241,8 @@ async fn available(
 
 /// The AVAILABLE files of an order (10 per page, by id).
 #[utoipa::path(get, path = "/orders/{orderId}/files/available", tag = "downloads",
-    params(("orderId" = i64, Path,)),
-    responses((status = 200, description = "PagedModel<EntityModel<OrderDataFileDTO>>"), (status = 403), (status = 404)))]
+    params(("orderId" = i64, Path,), crate::http::PagingParams, FileSortParam),
+    responses((status = 200, body = AvailableFilePage), (status = 403), (status = 404)))]
 #[get("/orders/{order_id}/files/available")]
 pub(crate) async fn available_files(
     caller: Authorised<roles::RegisteredUser>,
@@ -211,8 +255,8 @@ pub(crate) async fn available_files(
 
 /// The AVAILABLE files of one sub-order.
 #[utoipa::path(get, path = "/orders/{orderId}/filesTask/{filesTaskId}/files/available", tag = "downloads",
-    params(("orderId" = i64, Path,), ("filesTaskId" = i64, Path,)),
-    responses((status = 200, description = "PagedModel<EntityModel<OrderDataFileDTO>>"), (status = 403), (status = 404)))]
+    params(("orderId" = i64, Path,), ("filesTaskId" = i64, Path,), crate::http::PagingParams, FileSortParam),
+    responses((status = 200, body = AvailableFilePage), (status = 403), (status = 404)))]
 #[get("/orders/{order_id}/filesTask/{suborder_id}/files/available")]
 pub(crate) async fn available_files_of_suborder(
     caller: Authorised<roles::RegisteredUser>,

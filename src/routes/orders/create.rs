@@ -3,12 +3,12 @@
 use super::lifecycle::act;
 use super::{OrderModel, order_model};
 use crate::auth::{Authorised, Caller, roles};
-use crate::http::{ApiError, EntityModel};
+use crate::http::{ApiError, EntityModel, JsonObject};
 use crate::orders::create::{BasketSource, NewOrder, OrderRequest, create};
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, post, web};
 use chrono::Utc;
-use regards_order_actors::domain::order::{OrderHeader, OrderKind};
+use regards_order_actors::domain::order::{OrderHeader, OrderKind, order_label};
 use regards_order_actors::domain::{BasketSelectionRequest, FileSelectionDescription, dates};
 use regards_order_actors::engine::order::Action;
 use serde::{Deserialize, Serialize};
@@ -26,6 +26,8 @@ async fn from_basket(
     request: OrderRequest,
     kind: OrderKind,
 ) -> Result<HttpResponse, ApiError> {
+    // A label too long is the request's own fault, whatever the basket holds.
+    order_label(request.label.as_deref(), Utc::now())?;
     let _guard = state.baskets.lock(caller).await;
     if state
         .store
@@ -59,7 +61,7 @@ async fn from_basket(
 pub(crate) async fn create_user_order(
     caller: Authorised<roles::RegisteredUser>,
     state: web::Data<AppState>,
-    body: web::Json<OrderRequest>,
+    body: JsonObject<OrderRequest>,
 ) -> Result<HttpResponse, ApiError> {
     from_basket(&state, &caller, body.into_inner(), OrderKind::User).await
 }
@@ -72,7 +74,7 @@ pub(crate) async fn create_user_order(
 pub(crate) async fn create_app_order(
     caller: Authorised<roles::Admin>,
     state: web::Data<AppState>,
-    body: web::Json<OrderRequest>,
+    body: JsonObject<OrderRequest>,
 ) -> Result<HttpResponse, ApiError> {
     from_basket(&state, &caller, body.into_inner(), OrderKind::App).await
 }
@@ -88,7 +90,7 @@ pub(crate) async fn restart_order(
     state: web::Data<AppState>,
     req: HttpRequest,
     id: web::Path<i64>,
-    body: web::Json<OrderRequest>,
+    body: JsonObject<OrderRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let old = act(&state, &caller, &req, id, Action::CheckRestart).await?;
@@ -114,10 +116,23 @@ pub(crate) async fn restart_order(
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct OrderRequestDto {
+    /// `q` queries, one selection each.
     #[serde(default)]
+    #[schema(schema_with = queries_schema)]
     pub queries: Vec<String>,
+    #[serde(default, deserialize_with = "crate::http::optional_object")]
     pub filters: Option<AutoFilters>,
+    #[schema(max_length = 255)]
     pub correlation_id: Option<String>,
+}
+
+/// At least one query, none blank.
+fn queries_schema() -> utoipa::openapi::schema::Array {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
+    let query = ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some(crate::http::NOT_BLANK));
+    ArrayBuilder::new().items(query).min_items(Some(1)).build()
 }
 
 /// File filters of the automatic order.
@@ -125,7 +140,9 @@ pub struct OrderRequestDto {
 #[serde(rename_all = "camelCase")]
 pub struct AutoFilters {
     #[serde(default)]
+    #[schema(min_items = 1, value_type = Vec<regards_order_actors::domain::FilterFileType>)]
     pub data_types: BTreeSet<String>,
+    #[schema(format = Regex)]
     pub filename_reg_exp: Option<String>,
 }
 
@@ -141,6 +158,24 @@ pub struct OrderResponseDto {
     pub message: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error_type: Option<String>,
+}
+
+/// `EntityModel<OrderResponseDto>`, for the OpenAPI document.
+#[derive(Serialize, utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct OrderResponseModel {
+    content: OrderResponseDto,
+    links: Vec<crate::http::Link>,
+}
+
+/// A refused automatic order: `FAILED` with a reason, or the body's faults; for the OpenAPI
+/// document.
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+pub enum ApplyRefusal {
+    Failed(OrderResponseModel),
+    Invalid(crate::http::Messages),
 }
 
 fn validate(dto: &OrderRequestDto) -> Result<(), ApiError> {
@@ -182,12 +217,13 @@ fn failed(correlation_id: &str, error_type: &str, message: String) -> HttpRespon
 
 /// Adds one selection per query to the caller's basket, applies the filters, and orders it.
 #[utoipa::path(post, path = "/user/orders/apply", tag = "orders", request_body = OrderRequestDto,
-    responses((status = 200, description = "GRANTED"), (status = 422, description = "FAILED or invalid body")))]
+    responses((status = 200, description = "GRANTED", body = OrderResponseModel),
+        (status = 422, description = "FAILED, or an invalid body", body = ApplyRefusal)))]
 #[post("/user/orders/apply")]
 pub(crate) async fn apply_order(
     caller: Authorised<roles::RegisteredUser>,
     state: web::Data<AppState>,
-    body: web::Json<OrderRequestDto>,
+    body: JsonObject<OrderRequestDto>,
 ) -> Result<HttpResponse, ApiError> {
     let dto = body.into_inner();
     validate(&dto)?;

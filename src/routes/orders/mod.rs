@@ -93,6 +93,15 @@ impl From<EngineError> for ApiError {
     }
 }
 
+/// `PagedModel<EntityModel<OrderDto>>`, for the OpenAPI document.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct OrderPage {
+    metadata: crate::http::PageMetadata,
+    content: Vec<OrderModel>,
+    links: Vec<crate::http::Link>,
+}
+
 /// `EntityModel<OrderDto>`, for the OpenAPI document.
 #[derive(utoipa::ToSchema)]
 #[allow(dead_code)]

@@ -57,8 +57,8 @@ pub(crate) async fn get_order(
 
 /// The caller's orders, DELETED ones excepted, newest first (page size 20 by default).
 #[utoipa::path(get, path = "/user/orders", tag = "orders",
-    params(("page" = Option<u32>, Query,), ("size" = Option<u32>, Query,)),
-    responses((status = 200, description = "PagedModel<EntityModel<OrderDto>>")))]
+    params(crate::http::PagingParams),
+    responses((status = 200, body = super::OrderPage)))]
 #[get("/user/orders")]
 pub(crate) async fn my_orders(
     caller: Authorised<roles::RegisteredUser>,

@@ -2,7 +2,7 @@
 
 use crate::auth::{Authorised, roles};
 use crate::downloads::guard::StreamGuard;
-use crate::http::{ApiError, Paging};
+use crate::http::{ApiError, JsonObject, Paging};
 use crate::orders::csv;
 use crate::orders::search::SearchRequestParameters;
 use crate::state::AppState;
@@ -13,15 +13,17 @@ use regards_order_actors::ports::OrderSort;
 /// Every order of the tenant matching the filters (DELETED included), 10 per page by
 /// default, newest first.
 #[utoipa::path(post, path = "/orders/search", tag = "orders", request_body = SearchRequestParameters,
-    params(("page" = Option<u32>, Query,), ("size" = Option<u32>, Query,), ("sort" = Option<String>, Query,)),
-    responses((status = 200, description = "PagedModel<EntityModel<OrderDto>>"),
+    params(crate::http::PagingParams,
+        ("sort" = Option<String>, Query, description = "`property,asc|desc` (default `creationDate,desc`)",
+            pattern = "^ *(id|creationDate|expirationDate|owner|label|status|statusDate|percentCompleted)? *(,.*)?$")),
+    responses((status = 200, body = super::OrderPage),
         (status = 400, body = crate::http::Messages), (status = 422, body = crate::http::Messages)))]
 #[post("/orders/search")]
 pub(crate) async fn search_orders(
     caller: Authorised<roles::Exploit>,
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Json<SearchRequestParameters>,
+    body: JsonObject<SearchRequestParameters>,
 ) -> Result<HttpResponse, ApiError> {
     let filter = body.to_filter()?;
     let paging = Paging::from_request(&req, 10)?;
@@ -59,7 +61,7 @@ pub(crate) async fn export_csv(
     caller: Authorised<roles::Exploit>,
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Json<SearchRequestParameters>,
+    body: JsonObject<SearchRequestParameters>,
 ) -> Result<HttpResponse, ApiError> {
     if !accepts_csv(&req) {
         return Err(ApiError::NotAcceptable(
