@@ -20,7 +20,8 @@ const MAX_KEPT_EXTENSION: usize = 32;
 /// Keeps only the last path component (after `/` or `\`, so neither `../` traversal nor Windows
 /// paths survive), drops control characters (NUL included) and surrounding white space, and
 /// shortens the name to [`MAX_NAME_BYTES`] keeping its extension. A name left empty or made
-/// only of dots (`.`, `..`) becomes `file`.
+/// only of dots (`.`, `..`), before or after shortening, becomes `file`. Sanitising a sanitised
+/// name changes nothing.
 pub fn sanitize(name: &str) -> String {
     let last = name.rsplit(['/', '\\']).next().unwrap_or_default();
     let cleaned: String = last.chars().filter(|c| !c.is_control()).collect();
@@ -30,7 +31,12 @@ pub fn sanitize(name: &str) -> String {
         return FALLBACK.to_owned();
     }
     let (stem, extension) = split_extension(trimmed);
-    compose(stem, "", extension)
+    let name = compose(stem, "", extension);
+    if name.chars().all(|c| c == '.') {
+        // Shortening can leave only dots: `....a.` keeps its stem's dots and its extension.
+        return FALLBACK.to_owned();
+    }
+    name
 }
 
 /// Splits `name` before its last extension; a leading dot (`.bashrc`) is not an extension.
@@ -52,7 +58,8 @@ pub(super) fn compose(stem: &str, tag: &str, extension: &str) -> String {
         return compose(&whole, tag, "");
     }
     let budget = MAX_NAME_BYTES.saturating_sub(tag.len() + extension.len());
-    format!("{}{tag}{extension}", truncate(stem, budget))
+    // White space the cut leaves at the end would go at the next sanitising.
+    format!("{}{tag}{extension}", truncate(stem, budget).trim_end())
 }
 
 /// The longest prefix of `text` of at most `max_bytes` bytes that ends on a character boundary.
@@ -235,6 +242,20 @@ mod tests {
         assert!(name.ends_with("é.nc"), "{name}");
         let odd = format!("x.{}", "y".repeat(400));
         assert_eq!(sanitize(&odd).len(), MAX_NAME_BYTES);
+    }
+
+    #[test]
+    fn shortened_names_stay_clean_and_stable() {
+        // The cut falls in a run of spaces: none stays at the end.
+        let spaced = format!("{}{}{}", "a".repeat(250), " ".repeat(10), "b".repeat(10));
+        assert_eq!(sanitize(&spaced), "a".repeat(250));
+        // Only dots are left once the stem is cut before its last letter.
+        let dotted = format!("{}a.", ".".repeat(300));
+        assert_eq!(sanitize(&dotted), "file");
+        for name in [spaced, dotted, format!("{}.nc", "é ".repeat(200))] {
+            let once = sanitize(&name);
+            assert_eq!(sanitize(&once), once, "{name:?}");
+        }
     }
 
     #[test]
