@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/regards-order-target}"
 SCHEMATHESIS_VERSION=4.32.5
-MAX_EXAMPLES="${CONTRACT_MAX_EXAMPLES:-25}"
+MAX_EXAMPLES="${CONTRACT_MAX_EXAMPLES:-50}"
 venv="${REGARDS_ORDER_VENV:-$HOME/.cache/regards-order-venv}"
 
 if ! "$venv/bin/schemathesis" --version 2>/dev/null | grep -qF "$SCHEMATHESIS_VERSION"; then
