@@ -23,7 +23,7 @@ if ! "$venv/bin/schemathesis" --version 2>/dev/null | grep -qF "$SCHEMATHESIS_VE
 fi
 
 # The binary the tests use: after scripts/test.sh this builds nothing.
-cargo test --workspace --no-run --quiet 2>/dev/null
+cargo test --workspace --no-run --quiet
 bin="$CARGO_TARGET_DIR/debug/regards-order"
 
 work=$(mktemp -d)
@@ -64,17 +64,18 @@ base="http://$address"
 token=$("$bin" token --tenant "$tenant" --email admin@example.org --role PROJECT_ADMIN)
 
 call() {
-  local method=$1 path=$2 body=${3:-}
-  curl -sS -f -o /dev/null -X "$method" "$base$path" -H "Authorization: Bearer $token" \
-    -H 'Content-Type: application/json' ${body:+--data "$body"}
+  curl -sS -f -X "$1" "$base$2" -H "Authorization: Bearer $token" \
+    -H 'Content-Type: application/json' --data "$3"
 }
 selection='{"engineType":"legacy","datasetUrn":"URN:AIP:DATASET:demo:sentinel:V1"}'
-# Two orders (1 and 2, files available at once), then a live basket.
-call POST /order/basket/selection "$selection"
-call POST /user/orders '{"label":"contract one"}'
-call POST /order/basket/selection "$selection"
-call POST /user/orders '{"label":"contract two"}'
-call POST /order/basket/selection "$selection"
+# Two orders, whose ids scripts/schemathesis.toml names, then a live basket.
+for n in 1 2; do
+  call POST /order/basket/selection "$selection" >/dev/null
+  id=$(call POST /user/orders "{\"label\":\"contract $n\"}" |
+    python3 -c 'import json, sys; print(json.load(sys.stdin)["content"]["id"])')
+  [ "$id" = "$n" ] || { echo "the seeded order got id $id, not $n" >&2; exit 1; }
+done
+call POST /order/basket/selection "$selection" >/dev/null
 
 echo "schemathesis $SCHEMATHESIS_VERSION against $base/openapi.json (max $MAX_EXAMPLES examples per operation)" >&2
 "$venv/bin/schemathesis" --config-file scripts/schemathesis.toml run "$base/openapi.json" \
