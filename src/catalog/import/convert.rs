@@ -57,6 +57,7 @@ pub(super) fn object(
     }
     let dataset_urn = item
         .collection
+        .filter(|c| !c.is_empty())
         .or_else(|| ctx.inherit.clone())
         .ok_or_else(|| ctx.invalid(format!("item '{id}' has no collection")))?;
     let properties = match item.properties {
@@ -188,6 +189,11 @@ mod tests {
         let err = |item: Value| convert(item, None).unwrap_err().to_string();
         assert_eq!(
             err(json!({"id": "u"})),
+            "doc.json: item 'u' has no collection"
+        );
+        // An empty collection names no dataset.
+        assert_eq!(
+            err(json!({"id": "u", "collection": ""})),
             "doc.json: item 'u' has no collection"
         );
         assert!(err(json!({"collection": "c"})).contains("has no id"));

@@ -62,11 +62,13 @@ pub(super) fn is_http(url: &str) -> bool {
     matches!(split_scheme(url), Some((s, _)) if s == "http" || s == "https")
 }
 
-/// The last path segment of a URL, percent-decoded; `None` when the path ends with `/`.
+/// The last segment of a URL's percent-decoded path, as `to_path` reads it (an escaped `/`
+/// separates too: `a%2Fb` is file `b` of folder `a`); `None` when it ends with `/`.
 pub(super) fn file_name(url: &str) -> Option<String> {
     let (_, path, _) = split_url(url);
+    let path = percent_decode(path);
     let name = path.rsplit('/').next().unwrap_or_default();
-    (!name.is_empty()).then(|| percent_decode(name))
+    (!name.is_empty()).then(|| name.to_owned())
 }
 
 /// The local path of a `file://` URL (served on this host), percent-decoded.
@@ -264,6 +266,9 @@ mod tests {
         );
         assert_eq!(file_name("file:///a/%E2%82%AC%zz").unwrap(), "€%zz");
         assert!(file_name("http://h/a/").is_none());
+        // A file name never holds a `/`: an escaped one separates like any other.
+        assert_eq!(file_name("file:///d/a%2Fb.dat").unwrap(), "b.dat");
+        assert!(file_name("file:///d/a%2F").is_none());
         assert!(file_name("http://h").is_none());
         assert!(is_http("https://h/x") && !is_http("file:///x"));
     }
