@@ -17,7 +17,7 @@ corpus_root="${FUZZ_CORPUS_DIR:-$HOME/.cache/regards-order-fuzz-corpus}"
 
 if ! cargo fuzz --version >/dev/null 2>&1; then
   echo "installing cargo-fuzz" >&2
-  cargo install cargo-fuzz --locked --quiet
+  cargo install cargo-fuzz --version 0.13.2 --locked --quiet
 fi
 
 cd fuzz
