@@ -156,6 +156,8 @@ fn serve(
             .app_data(web::PayloadConfig::new(largest))
             .app_data(path_config())
             .app_data(query_config())
+            // First: it takes only the methods a documented path does not serve.
+            .configure(routes::method_not_allowed::configure)
             .configure(routes::configure)
             .default_service(web::to(|| async {
                 Err::<actix_web::HttpResponse, _>(ApiError::NotFound(Some(

@@ -5,7 +5,7 @@ mod basket;
 mod catalog;
 mod downloads;
 mod health;
-mod method_not_allowed;
+pub mod method_not_allowed;
 mod openapi;
 mod orders;
 mod responses;
@@ -13,10 +13,9 @@ mod settings;
 
 use actix_web::web::ServiceConfig;
 
-/// Registers every resource.
+/// Registers every resource. The application registers `method_not_allowed::configure` before
+/// it, for the methods no resource serves.
 pub fn configure(cfg: &mut ServiceConfig) {
-    // First: it takes only the methods a path does not serve.
-    method_not_allowed::configure(cfg);
     health::configure(cfg);
     basket::configure(cfg);
     catalog::configure(cfg);
