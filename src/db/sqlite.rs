@@ -5,7 +5,7 @@ use anyhow::Context;
 use async_trait::async_trait;
 use regards_order_actors::ports::{DatabaseProbe, Store, StoreResult};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Sqlite, SqlitePool};
+use sqlx::{Connection, Sqlite, SqlitePool};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -38,6 +38,12 @@ impl SqliteStore {
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             .acquire_timeout(wait)
+            // A COMMIT that fails on an I/O error (an unwritable or full disk) is rolled back
+            // by SQLite itself, but the driver still counts the transaction open: its ROLLBACK
+            // fails, and the connection's next transactions become savepoints whose rollback
+            // leaves a transaction open — later writes on it would be acknowledged and never
+            // committed. A connection released while the driver counts a transaction is closed.
+            .after_release(|conn, _| Box::pin(async move { Ok(!conn.is_in_transaction()) }))
             .connect_with(options)
             .await
             .with_context(|| format!("cannot open SQLite database {url}"))?;

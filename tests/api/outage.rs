@@ -7,7 +7,10 @@
 use crate::pg_cluster::PgCluster;
 use crate::process::ServiceProcess;
 use crate::process_client::{Harness, catalogue, write_config};
+use regards_order_actors::domain::Tenant;
+use regards_order_actors::domain::order::{OrderHeader, OrderKind, OrderStatus};
 use serde_json::Value;
+use sqlx::Connection;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -83,23 +86,28 @@ async fn postgres_stopped_during_retrievals_loses_nothing() {
 #[actix_web::test]
 async fn sqlite_unwritable_during_retrievals_loses_nothing() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let probe = dir.path().join("chattr-probe");
-    std::fs::write(&probe, b"x").expect("probe file");
-    if !Command::new("chattr")
-        .arg("+i")
-        .arg(&probe)
-        .status()
-        .is_ok_and(|s| s.success())
-    {
+    if !chattr_permitted(dir.path()) {
         eprintln!("chattr +i is not permitted here: the SQLite outage test is skipped");
         return;
     }
-    let _ = Command::new("chattr").arg("-i").arg(&probe).status();
     let db = dir.path().join("outage.db");
     let url = format!("sqlite://{}", db.display());
     let wal = dir.path().join("outage.db-wal");
     let outage = SqliteUnwritable(vec![db, wal]);
     outage_during_retrievals(&url, &outage, dir.path()).await;
+}
+
+/// Whether files in `dir` may be made immutable (root, on a file system that supports it).
+fn chattr_permitted(dir: &Path) -> bool {
+    let probe = dir.join("chattr-probe");
+    std::fs::write(&probe, b"x").expect("probe file");
+    let permitted = Command::new("chattr")
+        .arg("+i")
+        .arg(&probe)
+        .status()
+        .is_ok_and(|s| s.success());
+    let _ = Command::new("chattr").arg("-i").arg(&probe).status();
+    permitted
 }
 
 /// Polls `/ready` until it answers `status`; every answer must come within a second.
@@ -244,4 +252,92 @@ async fn outage_during_retrievals(url: &str, outage: &dyn Outage, dir: &Path) {
         );
     }
     drop(service);
+}
+
+/// A new order `id` of `u@x`, for the store-level test below.
+fn order_header(id: i64) -> OrderHeader {
+    let now = chrono::Utc::now();
+    OrderHeader {
+        id,
+        owner: "u@x".into(),
+        label: format!("order {id}"),
+        kind: OrderKind::User,
+        creation_date: now,
+        expiration_date: None,
+        status: OrderStatus::Pending,
+        status_date: now,
+        percent_completed: 0,
+        files_in_error: 0,
+        available_count: 0,
+        waiting_for_user: false,
+        correlation_id: format!("corr-{id}"),
+        frontend_url: None,
+        message: None,
+    }
+}
+
+/// A COMMIT that fails on an unwritable SQLite file is rolled back by SQLite itself; the
+/// connection that ran it must not be taken for one still inside a transaction afterwards.
+/// Otherwise its next transactions are savepoints: one that meets a busy database is rolled
+/// back to its savepoint with the transaction left open, and what that connection writes next
+/// is acknowledged but never committed (or waits for a lock it holds itself).
+#[actix_web::test]
+async fn a_commit_failed_on_an_unwritable_sqlite_file_leaves_every_later_write_committed() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    if !chattr_permitted(dir.path()) {
+        eprintln!("chattr +i is not permitted here: the SQLite commit test is skipped");
+        return;
+    }
+    let db = dir.path().join("commit.db");
+    let url = format!("sqlite://{}", db.display());
+    let store = regards_order::db::connect_waiting(&url, Duration::from_millis(300))
+        .await
+        .expect("store");
+    let tenant = Tenant::parse("project1").expect("tenant");
+    // A connection goes back to the pool after its call returns: writes one after the other
+    // take the pool's connections in turn.
+    let settle = || actix_web::rt::time::sleep(Duration::from_millis(50));
+    store
+        .create_order(&tenant, &order_header(1), "u@x")
+        .await
+        .expect("order 1");
+    let unwritable = SqliteUnwritable(vec![db.clone(), dir.path().join("commit.db-wal")]);
+    unwritable.begin();
+    for id in 2..10 {
+        let failed = store.create_order(&tenant, &order_header(id), "u@x").await;
+        assert!(
+            matches!(&failed, Err(e) if e.is_unavailable()),
+            "order {id}: {failed:?}"
+        );
+        settle().await;
+    }
+    unwritable.end();
+
+    let mut other = sqlx::SqliteConnection::connect(&url)
+        .await
+        .expect("connection");
+    sqlx::raw_sql("BEGIN IMMEDIATE")
+        .execute(&mut other)
+        .await
+        .expect("lock");
+    let busy = store.create_order(&tenant, &order_header(10), "u@x").await;
+    assert!(busy.is_err(), "the database is busy");
+    sqlx::raw_sql("ROLLBACK")
+        .execute(&mut other)
+        .await
+        .expect("unlock");
+    settle().await;
+    for id in 11..27 {
+        let written = store.create_order(&tenant, &order_header(id), "u@x").await;
+        assert!(written.is_ok(), "order {id}: {written:?}");
+        settle().await;
+    }
+    let committed: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM orders WHERE id > 10")
+        .fetch_one(&mut other)
+        .await
+        .expect("count");
+    assert_eq!(
+        committed, 16,
+        "every acknowledged write is seen by another connection"
+    );
 }
