@@ -5,7 +5,7 @@ use anyhow::Context;
 use async_trait::async_trait;
 use regards_order_actors::ports::{DatabaseProbe, Store, StoreResult};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Connection, Sqlite, SqlitePool};
+use sqlx::{Connection, Sqlite, SqliteConnection, SqlitePool};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -44,6 +44,7 @@ impl SqliteStore {
             // leaves a transaction open — later writes on it would be acknowledged and never
             // committed. A connection released while the driver counts a transaction is closed.
             .after_release(|conn, _| Box::pin(async move { Ok(!conn.is_in_transaction()) }))
+            .after_connect(|conn, _| Box::pin(refuse_read_only(conn)))
             .connect_with(options)
             .await
             .with_context(|| format!("cannot open SQLite database {url}"))?;
@@ -53,6 +54,28 @@ impl SqliteStore {
             .context("cannot apply SQLite migrations")?;
         Ok(Self { pool })
     }
+}
+
+/// Fails when the new connection cannot write. A connection that first reaches the file (or
+/// its WAL) while it cannot be written — a read-only or immutable file, during an outage —
+/// is read-only for good, even once the file is writable again: kept in the pool, it would
+/// fail writes long after the outage. Only a write tells (`BEGIN IMMEDIATE` succeeds on such
+/// a connection), so the header's user version is written back unchanged and rolled back;
+/// this waits for another connection's write like any write.
+async fn refuse_read_only(conn: &mut SqliteConnection) -> Result<(), sqlx::Error> {
+    sqlx::raw_sql("BEGIN IMMEDIATE").execute(&mut *conn).await?;
+    let written = async {
+        let version: i64 = sqlx::query_scalar("PRAGMA user_version")
+            .fetch_one(&mut *conn)
+            .await?;
+        let same = format!("PRAGMA user_version = {version}");
+        sqlx::raw_sql(sqlx::AssertSqlSafe(same))
+            .execute(&mut *conn)
+            .await
+    }
+    .await;
+    sqlx::raw_sql("ROLLBACK").execute(&mut *conn).await?;
+    written.map(|_| ())
 }
 
 crate::db::catalog_sql::impl_catalog_store!(SqliteStore, Sqlite);

@@ -341,3 +341,39 @@ async fn a_commit_failed_on_an_unwritable_sqlite_file_leaves_every_later_write_c
         "every acknowledged write is seen by another connection"
     );
 }
+
+/// SQLite opens a file it cannot write read-only, and such a connection stays read-only
+/// after the file is writable again: connections the pool opens during an outage must not
+/// be kept, or writes fail long after the database is back.
+#[actix_web::test]
+async fn connections_opened_while_the_sqlite_file_is_unwritable_do_not_outlive_the_outage() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    if !chattr_permitted(dir.path()) {
+        eprintln!("chattr +i is not permitted here: the SQLite connection test is skipped");
+        return;
+    }
+    let db = dir.path().join("reopen.db");
+    let url = format!("sqlite://{}", db.display());
+    let store = regards_order::db::connect_waiting(&url, Duration::from_millis(300))
+        .await
+        .expect("store");
+    let tenant = Tenant::parse("project1").expect("tenant");
+    store
+        .create_order(&tenant, &order_header(1), "u@x")
+        .await
+        .expect("order 1");
+    let unwritable = SqliteUnwritable(vec![db.clone(), dir.path().join("reopen.db-wal")]);
+    unwritable.begin();
+    // Reads at once: the pool opens every connection it may have.
+    let reads = (0..32).map(|_| store.ping());
+    futures::future::join_all(reads).await;
+    unwritable.end();
+
+    let settle = || actix_web::rt::time::sleep(Duration::from_millis(50));
+    settle().await;
+    for id in 2..18 {
+        let written = store.create_order(&tenant, &order_header(id), "u@x").await;
+        assert!(written.is_ok(), "order {id}: {written:?}");
+        settle().await;
+    }
+}
