@@ -29,6 +29,9 @@ impl Api {
     pub fn new(base: &str) -> Result<Self> {
         let client = Client::builder()
             .pool_max_idle_per_host(256)
+            // The service closes idle keep-alive connections after 5 s: never reuse one it
+            // may be closing.
+            .pool_idle_timeout(Duration::from_secs(2))
             .timeout(Duration::from_secs(600))
             .build()?;
         Ok(Self {
@@ -39,9 +42,14 @@ impl Api {
     }
 
     pub fn token(&self, email: &str, role: Role) -> Result<String> {
+        self.token_in(TENANT, email, role)
+    }
+
+    /// A token of another tenant.
+    pub fn token_in(&self, tenant: &str, email: &str, role: Role) -> Result<String> {
         Ok(self
             .tokens
-            .issue(TENANT, email, role, chrono::Duration::hours(12))?)
+            .issue(tenant, email, role, chrono::Duration::hours(12))?)
     }
 
     pub fn user_token(&self, user: &str) -> Result<String> {
@@ -195,6 +203,54 @@ impl Api {
             self.client.get(self.url("/ready")).send().await,
             Ok(r) if r.status().as_u16() == 200
         )
+    }
+}
+
+/// The persistence actors' figures of `GET /admin/actors`, summed over the writers.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Persistence {
+    /// Transactions committed since start.
+    pub batches: u64,
+    /// Transactions that failed since start.
+    pub failures: u64,
+    /// The most failures in a row of one writer (0 once every writer's last attempt committed).
+    pub consecutive_failures: u64,
+    /// Changes waiting for a transaction.
+    pub queued: u64,
+    /// The longest wait of a writer before its next attempt, in ms.
+    pub retry_in_ms: u64,
+}
+
+impl Persistence {
+    fn of(writers: &[Value]) -> Self {
+        let field = |w: &Value, name: &str| w[name].as_u64().unwrap_or(0);
+        let mut sum = Self::default();
+        for w in writers {
+            sum.batches += field(w, "batches");
+            sum.failures += field(w, "failures");
+            sum.queued += field(w, "queueLength");
+            sum.consecutive_failures = sum
+                .consecutive_failures
+                .max(field(w, "consecutiveFailures"));
+            sum.retry_in_ms = sum.retry_in_ms.max(field(w, "retryInMillis"));
+        }
+        sum
+    }
+}
+
+impl Api {
+    /// The persistence actors' figures (ADMIN).
+    pub async fn persistence(&self) -> Result<Persistence> {
+        let admin = self.token("admin@load.test", Role::Admin)?;
+        let request = self
+            .client
+            .get(self.url("/admin/actors"))
+            .bearer_auth(admin);
+        let (status, body) = self.send(request).await?;
+        let Some(writers) = body["persistence"].as_array().filter(|_| status == 200) else {
+            bail!("/admin/actors: {status} {body}");
+        };
+        Ok(Persistence::of(writers))
     }
 }
 

@@ -82,6 +82,19 @@ impl Env {
     /// time from the new process's spawn to its first 200 on `/ready`.
     pub async fn restart(&mut self) -> Result<Duration> {
         self.stop()?;
+        self.start_again().await
+    }
+
+    /// Kills the service (SIGKILL: nothing flushed) and starts it again like [`Env::restart`].
+    pub async fn crash_restart(&mut self) -> Result<Duration> {
+        if let Some(s) = self.service.take() {
+            s.kill()?;
+        }
+        self.start_again().await
+    }
+
+    /// Starts the service on the same database and folder; waits for `/ready`.
+    async fn start_again(&mut self) -> Result<Duration> {
         let spawned = std::time::Instant::now();
         let service = Service::start(&self.config, &self.db, &self.dir.join("data"))?;
         self.api = Api::new(&service.base)?;

@@ -11,6 +11,8 @@ pub struct LoadResult {
     pub elapsed: Duration,
     pub p50: Duration,
     pub p99: Duration,
+    /// The slowest request.
+    pub max: Duration,
 }
 
 impl LoadResult {
@@ -79,5 +81,6 @@ where
         elapsed,
         p50: pick(0.5),
         p99: pick(0.99),
+        max: all.last().copied().unwrap_or_default(),
     }
 }

@@ -6,9 +6,12 @@ mod api;
 mod baseline;
 mod env;
 mod load;
+mod pg_cluster;
+mod procfs;
 mod report;
 mod scenarios;
 mod service;
+mod stalled;
 
 use anyhow::{Result, bail};
 use clap::{Parser, ValueEnum};

@@ -9,6 +9,8 @@ use serde_json::{Value, json};
 pub enum Target {
     /// figure ÷ baseline ≥ this.
     RatioAtLeast { value: f64 },
+    /// figure ÷ baseline ≤ this (times, latencies: lower is better).
+    RatioAtMost { value: f64 },
     /// the figure itself < this.
     Below { value: f64 },
     /// Reported, no target.
@@ -19,6 +21,7 @@ impl Target {
     fn describe(&self, unit: &str) -> String {
         match self {
             Target::RatioAtLeast { value } => format!("ratio >= {value}"),
+            Target::RatioAtMost { value } => format!("ratio <= {value}"),
             Target::Below { value } => format!("< {} {unit}", fmt(*value)),
             Target::Report => "reported".to_owned(),
         }
@@ -68,6 +71,25 @@ impl Row {
             target: Target::RatioAtLeast { value: target },
             met: ratio >= target,
             notes: String::new(),
+        }
+    }
+
+    /// A figure that should stay within `target` times a baseline measured in the same run.
+    pub fn ratio_at_most(
+        scenario: &str,
+        figure: &str,
+        value: f64,
+        unit: &str,
+        baseline_name: &str,
+        baseline: f64,
+        target: f64,
+    ) -> Self {
+        let row = Self::ratio(scenario, figure, value, unit, baseline_name, baseline, 0.0);
+        let met = baseline > 0.0 && row.ratio.is_some_and(|r| r <= target);
+        Self {
+            target: Target::RatioAtMost { value: target },
+            met,
+            ..row
         }
     }
 

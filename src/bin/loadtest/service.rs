@@ -1,6 +1,7 @@
 //! The service under test: a fresh database (SQLite file or Postgres database), a TOML
 //! configuration, and the release `regards-order serve` binary run as a child process.
 
+use crate::procfs::{DatabaseEndpoint, Descriptors, Memory};
 use anyhow::{Context, Result, anyhow, bail};
 use sqlx::Connection;
 use std::io::{BufRead, BufReader};
@@ -84,6 +85,19 @@ impl Database {
         }
     }
 
+    /// Where the service's connections to it lead (for counting its descriptors).
+    pub fn endpoint(&self) -> DatabaseEndpoint {
+        match &self.pg {
+            Some((server, _)) => {
+                let authority = server.split("://").nth(1).unwrap_or_default();
+                let host = authority.split(['/', '?']).next().unwrap_or_default();
+                let port = host.rsplit_once(':').and_then(|(_, p)| p.parse().ok());
+                DatabaseEndpoint::Port(port.unwrap_or(5432))
+            }
+            None => DatabaseEndpoint::File(PathBuf::from(self.url.trim_start_matches("sqlite://"))),
+        }
+    }
+
     /// Drops the Postgres database (the SQLite file goes with its temporary folder).
     pub async fn drop_now(self) -> Result<()> {
         if let Some((server, name)) = self.pg {
@@ -106,6 +120,12 @@ pub struct Config {
     pub bucket_size_mb: u64,
     pub max_files_per_suborder: u64,
     pub max_active_suborders_per_user: u64,
+    /// `engine.commit_timeout_secs` (the service's default when None).
+    pub commit_timeout_secs: Option<u64>,
+    /// `http.stall_timeout_secs` (the service's default when None).
+    pub stall_timeout_secs: Option<u64>,
+    /// `downloads.max_streams_per_user` (the service's default when None).
+    pub max_streams_per_user: Option<u64>,
 }
 
 pub struct StorageConfig {
@@ -145,7 +165,29 @@ impl Config {
             bucket_size_mb: 100,
             max_files_per_suborder: 5000,
             max_active_suborders_per_user: 1_000_000,
+            commit_timeout_secs: None,
+            stall_timeout_secs: None,
+            max_streams_per_user: None,
         }
+    }
+
+    /// The `[engine]`, `[http]` and `[downloads]` keys that are set.
+    fn optional_sections(&self) -> String {
+        let mut text = String::new();
+        for (section, key, value) in [
+            ("engine", "commit_timeout_secs", self.commit_timeout_secs),
+            ("http", "stall_timeout_secs", self.stall_timeout_secs),
+            (
+                "downloads",
+                "max_streams_per_user",
+                self.max_streams_per_user,
+            ),
+        ] {
+            if let Some(value) = value {
+                text.push_str(&format!("[{section}]\n{key} = {value}\n\n"));
+            }
+        }
+        text
     }
 
     fn toml(&self) -> String {
@@ -154,6 +196,7 @@ impl Config {
              max_active_suborders_per_user = {}\n\n",
             self.bucket_size_mb, self.max_files_per_suborder, self.max_active_suborders_per_user
         );
+        text.push_str(&self.optional_sections());
         for s in &self.storages {
             text.push_str(&format!(
                 "[[storages]]\nname = \"{}\"\nkind = \"local\"\nroot = \"{}\"\nnearline = {}\n\
@@ -182,6 +225,7 @@ impl Config {
 /// A running `regards-order serve`.
 pub struct Service {
     child: Child,
+    database: DatabaseEndpoint,
     pub base: String,
     pub pid: u32,
     /// From spawn to the `listening on` line.
@@ -266,6 +310,7 @@ impl Service {
                 Ok(Ok(address)) => {
                     return Ok(Self {
                         child,
+                        database: database.endpoint(),
                         base: format!("http://{address}"),
                         pid,
                         started_in: spawned.elapsed(),
@@ -291,6 +336,28 @@ impl Service {
     /// VmRSS and VmHWM of the process, in bytes.
     pub fn memory(&self) -> Result<Memory> {
         Memory::of(self.pid)
+    }
+
+    /// Open file descriptors, and how many are HTTP and database connections.
+    pub fn descriptors(&self) -> Result<Descriptors> {
+        Descriptors::of(self.pid, self.port()?, &self.database)
+    }
+
+    /// The port it listens on.
+    pub fn port(&self) -> Result<u16> {
+        self.base
+            .rsplit(':')
+            .next()
+            .and_then(|p| p.parse().ok())
+            .ok_or_else(|| anyhow!("no port in {}", self.base))
+    }
+
+    /// SIGKILL, as in a crash: nothing is flushed.
+    pub fn kill(mut self) -> Result<()> {
+        signal_group(self.pid, "-KILL");
+        let _ = self.child.kill();
+        self.child.wait()?;
+        Ok(())
     }
 
     /// SIGTERM (graceful: queued changes flushed), SIGKILL after 20 s.
@@ -327,65 +394,4 @@ fn signal_group(pid: u32, signal: &str) {
         .arg("--")
         .arg(format!("-{pid}"))
         .status();
-}
-
-/// Resident memory of a process.
-#[derive(Debug, Clone, Copy)]
-pub struct Memory {
-    pub rss: u64,
-    pub hwm: u64,
-}
-
-impl Memory {
-    pub fn of(pid: u32) -> Result<Self> {
-        let text = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
-        let field = |name: &str| -> Result<u64> {
-            let line = text
-                .lines()
-                .find(|l| l.starts_with(name))
-                .ok_or_else(|| anyhow!("{name} missing from /proc/{pid}/status"))?;
-            let kb: u64 = line
-                .split_whitespace()
-                .nth(1)
-                .ok_or_else(|| anyhow!("malformed {name}"))?
-                .parse()?;
-            Ok(kb * 1024)
-        };
-        Ok(Self {
-            rss: field("VmRSS:")?,
-            hwm: field("VmHWM:")?,
-        })
-    }
-}
-
-/// Samples a process's VmRSS every 10 ms until stopped; gives the highest value seen.
-pub struct RssSampler {
-    stop: tokio::sync::watch::Sender<bool>,
-    task: tokio::task::JoinHandle<u64>,
-}
-
-impl RssSampler {
-    pub fn start(pid: u32) -> Self {
-        let (stop, mut stopped) = tokio::sync::watch::channel(false);
-        let task = tokio::spawn(async move {
-            let mut peak = 0;
-            // Bounded: at most one hour of samples.
-            for _ in 0..360_000 {
-                if let Ok(m) = Memory::of(pid) {
-                    peak = peak.max(m.rss);
-                }
-                tokio::select! {
-                    _ = stopped.changed() => break,
-                    _ = tokio::time::sleep(Duration::from_millis(10)) => {}
-                }
-            }
-            peak
-        });
-        Self { stop, task }
-    }
-
-    pub async fn finish(self) -> u64 {
-        let _ = self.stop.send(true);
-        self.task.await.unwrap_or(0)
-    }
 }

@@ -2,9 +2,10 @@
 
 use crate::api::OrderRef;
 use crate::env::{Ctx, collection, item, wait_running, with_env, write_small_files};
+use crate::procfs::RssSampler;
 use crate::report::{MIB, Row};
 use crate::scenarios::status_reads::FOREVER_MS;
-use crate::service::{Config, RssSampler, StorageConfig};
+use crate::service::{Config, StorageConfig};
 use anyhow::{Result, bail};
 use std::time::{Duration, Instant};
 

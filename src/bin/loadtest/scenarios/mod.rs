@@ -1,4 +1,5 @@
-//! One module per scenario, run in the order of [`NAMES`].
+//! One module per scenario (the outage's probes and the stalled readers' rows in modules of
+//! their own), run in the order of [`NAMES`].
 
 use crate::env::Ctx;
 use crate::report::Row;
@@ -8,7 +9,11 @@ mod creation;
 mod lifecycle;
 mod metalink;
 mod nearline;
+mod outage;
+mod outage_probes;
 mod scale;
+mod stalled_readers;
+mod stalled_readers_rows;
 pub mod status_reads;
 mod zip;
 
@@ -20,6 +25,8 @@ pub const NAMES: &[&str] = &[
     "metalink",
     "nearline",
     "scale",
+    "outage",
+    "stalled-readers",
 ];
 
 pub async fn run(name: &str, ctx: &Ctx) -> Result<Vec<Row>> {
@@ -31,6 +38,8 @@ pub async fn run(name: &str, ctx: &Ctx) -> Result<Vec<Row>> {
         "metalink" => metalink::run(ctx).await,
         "nearline" => nearline::run(ctx).await,
         "scale" => scale::run(ctx).await,
+        "outage" => outage::run(ctx).await,
+        "stalled-readers" => stalled_readers::run(ctx).await,
         other => bail!("unknown scenario {other}"),
     }
 }

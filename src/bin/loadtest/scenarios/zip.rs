@@ -4,8 +4,9 @@
 
 use crate::api::{OrderRef, status_is};
 use crate::env::{Ctx, collection, item, with_env};
+use crate::procfs::RssSampler;
 use crate::report::{MIB, Row};
-use crate::service::{Config, RssSampler, StorageConfig};
+use crate::service::{Config, StorageConfig};
 use anyhow::{Result, bail};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
