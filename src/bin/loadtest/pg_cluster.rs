@@ -123,6 +123,23 @@ impl PgCluster {
         run_tool(&pg_ctl, &["-D", &self.data(), "-m", "fast", "-w", "stop"]).await
     }
 
+    /// When the server first answers a query (polled every 10 ms, one minute at most): the
+    /// moment it is back, which `pg_ctl -w` reports only at its next poll.
+    pub async fn answers_at(&self) -> Result<std::time::Instant> {
+        use sqlx::Connection;
+        for _ in 0..6_000 {
+            if let Ok(mut conn) = sqlx::PgConnection::connect(&self.url()).await {
+                let answered = sqlx::query("SELECT 1").execute(&mut conn).await.is_ok();
+                let _ = conn.close().await;
+                if answered {
+                    return Ok(std::time::Instant::now());
+                }
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        bail!("the cluster did not answer within a minute")
+    }
+
     /// Starts the server on its port and data; returns once it accepts connections.
     pub async fn resume(&self) -> Result<()> {
         let log = self.dir.join("log").to_string_lossy().into_owned();

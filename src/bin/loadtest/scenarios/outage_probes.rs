@@ -225,26 +225,20 @@ async fn probe_pauses(
     Ok(took)
 }
 
-/// From `returned`: the first 200 of `/ready`, the first transaction a persistence actor
-/// committed, and the moment every writer's last attempt had committed.
-pub async fn recovery(
-    api: &Api,
-    returned: Instant,
-    before: Persistence,
-) -> Result<(Duration, Duration, Duration)> {
-    let (ready, writers) = tokio::join!(
-        until_ready(api, returned),
-        until_committed(api, returned, before.batches)
-    );
+/// From now on, while the database comes back: when `/ready` first answers 200, when a
+/// persistence actor first commits a transaction, and when every writer's last attempt has
+/// committed.
+pub async fn recovery(api: &Api, before: Persistence) -> Result<(Instant, Instant, Instant)> {
+    let (ready, writers) = tokio::join!(until_ready(api), until_committed(api, before.batches));
     let (first, all) = writers?;
     Ok((ready?, first, all))
 }
 
 /// `/ready` every 10 ms until it answers 200 (one minute at most).
-async fn until_ready(api: &Api, returned: Instant) -> Result<Duration> {
+async fn until_ready(api: &Api) -> Result<Instant> {
     for _ in 0..6_000 {
         if api.ready().await {
-            return Ok(returned.elapsed());
+            return Ok(Instant::now());
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
@@ -253,18 +247,14 @@ async fn until_ready(api: &Api, returned: Instant) -> Result<Duration> {
 
 /// `/admin/actors` every 20 ms until the writers committed more than `batches` transactions
 /// and none is retrying (one minute at most).
-async fn until_committed(
-    api: &Api,
-    returned: Instant,
-    batches: u64,
-) -> Result<(Duration, Duration)> {
+async fn until_committed(api: &Api, batches: u64) -> Result<(Instant, Instant)> {
     let mut first = None;
     for _ in 0..3_000 {
         let now = api.persistence().await?;
         if now.batches > batches {
-            let first = *first.get_or_insert(returned.elapsed());
+            let first = *first.get_or_insert_with(Instant::now);
             if now.consecutive_failures == 0 {
-                return Ok((first, returned.elapsed()));
+                return Ok((first, Instant::now()));
             }
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
