@@ -32,6 +32,7 @@ mod order_settings;
 mod order_store;
 mod orders;
 mod outage;
+mod outage_actions;
 mod pg_cluster;
 mod process;
 mod process_client;

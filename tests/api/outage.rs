@@ -98,7 +98,7 @@ async fn sqlite_unwritable_during_retrievals_loses_nothing() {
 }
 
 /// Whether files in `dir` may be made immutable (root, on a file system that supports it).
-fn chattr_permitted(dir: &Path) -> bool {
+pub fn chattr_permitted(dir: &Path) -> bool {
     let probe = dir.join("chattr-probe");
     std::fs::write(&probe, b"x").expect("probe file");
     let permitted = Command::new("chattr")

@@ -132,6 +132,7 @@ impl Handler<Act> for OrderActor {
         {
             return Box::pin(fut::ready(Err(ActionError::Refused(refusal))));
         }
+        let before = self.order.header.clone();
         let changes = match self.apply(msg.action, ctx) {
             Ok(changes) => changes,
             Err(e) => return Box::pin(fut::ready(Err(e))),
@@ -143,7 +144,7 @@ impl Handler<Act> for OrderActor {
         if !removal {
             self.schedule_expiry(ctx);
         }
-        let write = self.persist_now(changes, !removal);
+        let write = self.persist_now(changes, !removal, before);
         Box::pin(write.into_actor(self).map(move |result, act, ctx| {
             act.ack_settled(&result, ctx);
             match result {

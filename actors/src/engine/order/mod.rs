@@ -87,12 +87,15 @@ pub struct OrderActor {
 }
 
 impl OrderActor {
-    /// An actor for `order`; `restarts` counts the earlier lives of this order's actor.
+    /// An actor for `order`; `restarts` counts the earlier lives of this order's actor;
+    /// `stale_header`: the database's header differs from the one the files give (it is
+    /// written as progress once started).
     pub fn new(
         order: Order,
         deps: Arc<EngineDeps>,
         gauges: Arc<ActorGauges>,
         restarts: u32,
+        stale_header: bool,
     ) -> Self {
         Self {
             order,
@@ -106,7 +109,7 @@ impl OrderActor {
             dirty_files: Vec::new(),
             dirty_crcs: Vec::new(),
             coverage: coverage::Coverage::default(),
-            header_dirty: false,
+            header_dirty: stale_header,
             unconfirmed: 0,
             acks_in_flight: 0,
             flush_scheduled: false,
@@ -223,6 +226,9 @@ impl Actor for OrderActor {
         self.resume_work(ctx);
         self.watch_idleness(ctx);
         self.publish();
+        if self.header_dirty {
+            self.schedule_background(ctx);
+        }
     }
 
     fn stopped(&mut self, _: &mut Self::Context) {

@@ -175,6 +175,7 @@ impl Handler<Expire> for OrderActor {
             ctx.run_later(EXPIRY_RETRY_AFTER, |_, ctx| ctx.notify(Expire));
             return;
         }
+        let before = self.order.header.clone();
         if !self.order.expire(Utc::now()) {
             return;
         }
@@ -186,7 +187,7 @@ impl Handler<Expire> for OrderActor {
             tenant: self.order.tenant.clone(),
             order_id: self.id(),
         };
-        let write = self.persist_now(vec![drop], true);
+        let write = self.persist_now(vec![drop], true, before);
         ctx.spawn(write.into_actor(self).map(|result, act, ctx| {
             act.ack_settled(&result, ctx);
             match result {

@@ -5,6 +5,7 @@
 //! under way, and counted until its commit is confirmed.
 
 use super::OrderActor;
+use crate::domain::order::OrderHeader;
 use crate::engine::persistence::{Persist, PersistError};
 use crate::ports::OrderChange;
 use actix::prelude::*;
@@ -15,6 +16,16 @@ impl OrderActor {
     /// Progress not yet sent: file states, CRC-32s, and the header when `with_header` or
     /// when progress changed it.
     fn take_background(&mut self, with_header: bool) -> Vec<OrderChange> {
+        let mut changes = self.take_file_progress();
+        if with_header || self.header_dirty {
+            changes.push(self.header_change());
+        }
+        self.header_dirty = false;
+        changes
+    }
+
+    /// File states and CRC-32s not yet sent (never the header).
+    fn take_file_progress(&mut self) -> Vec<OrderChange> {
         let mut changes = Vec::new();
         let tenant = &self.order.tenant;
         if !self.dirty_files.is_empty() {
@@ -30,10 +41,6 @@ impl OrderActor {
                 crcs: std::mem::take(&mut self.dirty_crcs),
             });
         }
-        if with_header || self.header_dirty {
-            changes.push(self.header_change());
-        }
-        self.header_dirty = false;
         changes
     }
 
@@ -44,21 +51,30 @@ impl OrderActor {
         }
     }
 
-    /// Writes an action: progress made before it, then `action` and, with `with_header`, the
+    /// Writes an action: progress made before it (with `before`, the header as it was before
+    /// the action, when progress had changed it), then `action` and, with `with_header`, the
     /// header as it is now, in one transaction. The future answers once committed, or with
-    /// the reason it was not (the action is then applied nowhere: the caller stops the actor,
-    /// which is re-created from the database).
+    /// the reason it was not: the action is then applied nowhere (the caller reloads the
+    /// actor from the database), while the progress is kept and written.
     pub(super) fn persist_now(
         &mut self,
         action: Vec<OrderChange>,
         with_header: bool,
+        before: OrderHeader,
     ) -> impl Future<Output = Result<(), PersistError>> + 'static {
         self.publish();
-        let background = self.take_background(false);
+        let mut background = self.take_file_progress();
+        if self.header_dirty {
+            background.push(OrderChange::Header {
+                tenant: self.order.tenant.clone(),
+                header: before,
+            });
+        }
         let mut acknowledged = action;
         if with_header {
             acknowledged.push(self.header_change());
         }
+        self.header_dirty = false;
         self.acks_in_flight += 1;
         let (reply, outcome) = oneshot::channel();
         self.persistence().do_send(Persist {

@@ -37,7 +37,7 @@ impl Handler<StartOrder> for RegistryActor {
     type Result = MessageResult<StartOrder>;
 
     fn handle(&mut self, msg: StartOrder, _: &mut Self::Context) -> Self::Result {
-        MessageResult(self.spawn_actor(msg.0))
+        MessageResult(self.spawn_actor(msg.0, false))
     }
 }
 

@@ -72,20 +72,20 @@ impl RegistryActor {
     }
 
     /// Starts an actor for `order` on an arbiter picked by the order id, and publishes it.
-    fn spawn_actor(&mut self, order: Order) -> Entry {
+    fn spawn_actor(&mut self, order: Order, stale_header: bool) -> Entry {
         let key = (order.tenant.clone(), order.header.id);
         let restarts = self.restarts.total(&key);
         let gauges = Arc::new(ActorGauges::default());
         let deps = self.deps.clone();
         let actor_gauges = gauges.clone();
         let addr = if self.arbiters.is_empty() {
-            OrderActor::new(order, deps, actor_gauges, restarts).start()
+            OrderActor::new(order, deps, actor_gauges, restarts, stale_header).start()
         } else {
             let index = usize::try_from(key.1.unsigned_abs()).unwrap_or(self.next_arbiter)
                 % self.arbiters.len();
             self.next_arbiter += 1;
             OrderActor::start_in_arbiter(&self.arbiters[index], move |_| {
-                OrderActor::new(order, deps, actor_gauges, restarts)
+                OrderActor::new(order, deps, actor_gauges, restarts, stale_header)
             })
         };
         let entry = Entry { addr, gauges };
@@ -152,6 +152,13 @@ impl RegistryActor {
             waiters.push(waiter);
             return;
         }
+        if !self.deps.health.is_up() {
+            // Loading needs the database, and the order's queued changes written first.
+            let _ = waiter.send(Err(ActivationError::DatabaseUnavailable(
+                "the database is down".into(),
+            )));
+            return;
+        }
         self.loading.insert(key.clone(), vec![waiter]);
         let store = self.deps.store.clone();
         let writer = self.deps.persistence_of(key.1).clone();
@@ -163,8 +170,12 @@ impl RegistryActor {
         ctx.spawn(load.into_actor(self).map(|(key, loaded), act, _| {
             let result = match loaded {
                 Ok(stored) => Ok(stored.map(|s| {
+                    let stored_header = s.header.clone();
                     let order = Order::new(key.0.clone(), s.header, s.tasks, s.suborders, s.files);
-                    act.spawn_actor(order)
+                    // Counters are recomputed from the files: a header written before the
+                    // last progress (an action that failed to commit) is rewritten.
+                    let stale = order.header != stored_header;
+                    act.spawn_actor(order, stale)
                 })),
                 Err(e) => Err(e),
             };
