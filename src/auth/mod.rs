@@ -1,13 +1,13 @@
-//! Authentication (bearer tokens, anonymous `scope` access) and roles.
+//! Authentication: bearer tokens, anonymous `scope` access, public order tokens, and the
+//! extractors that turn a request into its `Caller`.
 
 mod authorised;
 mod caller;
 mod order_token;
-mod role;
 mod token;
 
+pub use crate::app::Role;
 pub use authorised::{Authorised, Required, roles};
 pub use caller::{Caller, PUBLIC_USER};
 pub use order_token::{OrderClaims, OrderTokenCodec};
-pub use role::Role;
 pub use token::{Claims, TokenCodec, TokenError};

@@ -150,3 +150,34 @@ impl From<regards_order_actors::domain::BasketError> for ApiError {
         }
     }
 }
+
+impl From<crate::app::AppError> for ApiError {
+    fn from(e: crate::app::AppError) -> Self {
+        use crate::app::AppError;
+        match e {
+            AppError::Empty => ApiError::NoContent,
+            AppError::Invalid(m) => ApiError::BadRequest(m),
+            AppError::Unprocessable(list) => ApiError::Unprocessable(list),
+            AppError::NotFound(m) => ApiError::NotFound(m),
+            AppError::Forbidden(m) => ApiError::Forbidden(m.unwrap_or_default()),
+            AppError::Refused(code) => ApiError::Refused(code),
+            AppError::Conflict(m) => ApiError::Conflict(m),
+            AppError::TooLarge(m) => ApiError::PayloadTooLarge(m),
+            AppError::LimitReached(m) => ApiError::TooManyRequests(m),
+            AppError::Unavailable(m) => ApiError::Unavailable(m),
+            AppError::Engine(e) => e.into(),
+            AppError::Store(e) => e.into(),
+            AppError::Internal(e) => ApiError::Internal(e),
+        }
+    }
+}
+
+impl From<regards_order_actors::engine::EngineError> for ApiError {
+    fn from(e: regards_order_actors::engine::EngineError) -> Self {
+        use regards_order_actors::engine::EngineError;
+        match e {
+            EngineError::Unavailable(m) => ApiError::Unavailable(m),
+            EngineError::Store(m) => ApiError::Internal(anyhow::anyhow!(m)),
+        }
+    }
+}

@@ -18,7 +18,6 @@ use actix_web::HttpResponse;
 use actix_web::web;
 use regards_order_actors::domain::order::OrderStatus;
 use regards_order_actors::domain::order::{DatasetTask, OrderHeader};
-use regards_order_actors::engine::EngineError;
 use regards_order_actors::ports::{OrderFilter, OrderSort, PageRequest};
 
 /// Registers the resource (paths with fixed segments before the `{id}` ones).
@@ -82,15 +81,6 @@ pub(crate) async fn orders_page(
         .collect();
     let url = format!("{}{path}", state.public_url);
     Ok(HttpResponse::Ok().json(PagedModel::new(content, page.total, paging, &url)))
-}
-
-impl From<EngineError> for ApiError {
-    fn from(e: EngineError) -> Self {
-        match e {
-            EngineError::Unavailable(m) => ApiError::Unavailable(m),
-            EngineError::Store(m) => ApiError::Internal(anyhow::anyhow!(m)),
-        }
-    }
 }
 
 /// `PagedModel<EntityModel<OrderDto>>`, for the OpenAPI document.
