@@ -10,7 +10,7 @@ pub const FILE_CHUNK: usize = 1_000;
 /// Ids per `IN (...)` list.
 pub const ID_CHUNK: usize = 1_000;
 
-/// Implements `OrderStore` for `$store` (a struct with a `pool` field) on database `$db`.
+/// Implements `ChangeWriter`, `OrderJournal` and `OrderQueries` for `$store` (a struct with a `pool` field) on database `$db`.
 macro_rules! impl_order_store {
     ($store:ident, $db:ty) => {
         crate::db::order_read_sql::impl_order_reads!($store, $db);
@@ -199,64 +199,7 @@ macro_rules! impl_order_store {
         }
 
         #[async_trait::async_trait]
-        impl regards_order_actors::ports::OrderStore for $store {
-            async fn reserve_ids(
-                &self,
-                kind: regards_order_actors::ports::IdKind,
-                count: i64,
-            ) -> regards_order_actors::ports::StoreResult<i64> {
-                use crate::db::errors::store_error;
-                let count = count.max(0);
-                sqlx::query(
-                    "INSERT INTO id_blocks (name, next) VALUES ($1, 1) \
-                     ON CONFLICT (name) DO NOTHING",
-                )
-                .bind(kind.as_str())
-                .execute(&self.pool)
-                .await
-                .map_err(store_error)?;
-                // One statement: concurrent reservations get disjoint blocks.
-                sqlx::query_scalar(
-                    "UPDATE id_blocks SET next = next + $2 WHERE name = $1 RETURNING next - $2",
-                )
-                .bind(kind.as_str())
-                .bind(count)
-                .fetch_one(&self.pool)
-                .await
-                .map_err(store_error)
-            }
-
-            async fn create_order(
-                &self,
-                tenant: &regards_order_actors::domain::Tenant,
-                header: &regards_order_actors::domain::order::OrderHeader,
-                basket_owner: &str,
-            ) -> regards_order_actors::ports::StoreResult<()> {
-                use crate::db::errors::store_error;
-                let mut tx = self.pool.begin().await.map_err(store_error)?;
-                Self::insert_order(&mut *tx, tenant, header).await?;
-                Self::archive_basket(&mut *tx, tenant, basket_owner, header.id).await?;
-                tx.commit().await.map_err(store_error)
-            }
-
-            async fn create_order_from_archive(
-                &self,
-                tenant: &regards_order_actors::domain::Tenant,
-                header: &regards_order_actors::domain::order::OrderHeader,
-                from: i64,
-            ) -> regards_order_actors::ports::StoreResult<bool> {
-                use crate::db::errors::store_error;
-                let mut tx = self.pool.begin().await.map_err(store_error)?;
-                Self::insert_order(&mut *tx, tenant, header).await?;
-                if !Self::copy_archived_basket(&mut *tx, tenant, from, header.id).await? {
-                    // Nothing to restart from: the order row goes too.
-                    tx.rollback().await.map_err(store_error)?;
-                    return Ok(false);
-                }
-                tx.commit().await.map_err(store_error)?;
-                Ok(true)
-            }
-
+        impl regards_order_actors::ports::OrderJournal for $store {
             async fn store_creation(
                 &self,
                 tenant: &regards_order_actors::domain::Tenant,
@@ -379,6 +322,66 @@ macro_rules! impl_order_store {
             ) -> regards_order_actors::ports::StoreResult<Vec<regards_order_actors::ports::OrderRef>>
             {
                 self.read_orders_to_recover().await
+            }
+        }
+
+        #[async_trait::async_trait]
+        impl regards_order_actors::ports::OrderQueries for $store {
+            async fn reserve_ids(
+                &self,
+                kind: regards_order_actors::ports::IdKind,
+                count: i64,
+            ) -> regards_order_actors::ports::StoreResult<i64> {
+                use crate::db::errors::store_error;
+                let count = count.max(0);
+                sqlx::query(
+                    "INSERT INTO id_blocks (name, next) VALUES ($1, 1) \
+                     ON CONFLICT (name) DO NOTHING",
+                )
+                .bind(kind.as_str())
+                .execute(&self.pool)
+                .await
+                .map_err(store_error)?;
+                // One statement: concurrent reservations get disjoint blocks.
+                sqlx::query_scalar(
+                    "UPDATE id_blocks SET next = next + $2 WHERE name = $1 RETURNING next - $2",
+                )
+                .bind(kind.as_str())
+                .bind(count)
+                .fetch_one(&self.pool)
+                .await
+                .map_err(store_error)
+            }
+
+            async fn create_order(
+                &self,
+                tenant: &regards_order_actors::domain::Tenant,
+                header: &regards_order_actors::domain::order::OrderHeader,
+                basket_owner: &str,
+            ) -> regards_order_actors::ports::StoreResult<()> {
+                use crate::db::errors::store_error;
+                let mut tx = self.pool.begin().await.map_err(store_error)?;
+                Self::insert_order(&mut *tx, tenant, header).await?;
+                Self::archive_basket(&mut *tx, tenant, basket_owner, header.id).await?;
+                tx.commit().await.map_err(store_error)
+            }
+
+            async fn create_order_from_archive(
+                &self,
+                tenant: &regards_order_actors::domain::Tenant,
+                header: &regards_order_actors::domain::order::OrderHeader,
+                from: i64,
+            ) -> regards_order_actors::ports::StoreResult<bool> {
+                use crate::db::errors::store_error;
+                let mut tx = self.pool.begin().await.map_err(store_error)?;
+                Self::insert_order(&mut *tx, tenant, header).await?;
+                if !Self::copy_archived_basket(&mut *tx, tenant, from, header.id).await? {
+                    // Nothing to restart from: the order row goes too.
+                    tx.rollback().await.map_err(store_error)?;
+                    return Ok(false);
+                }
+                tx.commit().await.map_err(store_error)?;
+                Ok(true)
             }
 
             async fn search_orders(

@@ -1,5 +1,5 @@
-//! Conformance of the `OrderStore` port: the same assertions on SQLite and Postgres, calling
-//! the store directly on the test's database.
+//! Conformance of the `OrderJournal` and `OrderQueries` ports: the same assertions on SQLite
+//! and Postgres, calling the store directly on the test's database.
 
 use crate::backend_tests;
 use crate::helpers::{TENANT, TestApp};

@@ -17,7 +17,7 @@ pub use status::EngineStatus;
 
 use crate::domain::Tenant;
 use crate::domain::order::Order;
-use crate::ports::{DatabaseProbe, OrderBuilder, OrderStore, StorageResolver};
+use crate::ports::{DatabaseProbe, OrderBuilder, OrderJournal, StorageResolver};
 use actix::dev::ToEnvelope;
 use actix::prelude::*;
 use futures::StreamExt;
@@ -30,7 +30,7 @@ use std::sync::{Arc, OnceLock};
 
 /// What every actor of the engine shares.
 pub struct EngineDeps {
-    pub store: Arc<dyn OrderStore>,
+    pub store: Arc<dyn OrderJournal>,
     pub probe: Arc<dyn DatabaseProbe>,
     pub builder: Arc<dyn OrderBuilder>,
     pub storages: Arc<dyn StorageResolver>,
@@ -81,7 +81,7 @@ impl Engine {
     /// Starts the engine's actors; must run inside an actix System.
     pub fn start(
         config: EngineConfig,
-        store: Arc<dyn OrderStore>,
+        store: Arc<dyn OrderJournal>,
         probe: Arc<dyn DatabaseProbe>,
         builder: Arc<dyn OrderBuilder>,
         storages: Arc<dyn StorageResolver>,

@@ -4,18 +4,22 @@
 pub mod basket_store;
 pub mod catalog_store;
 pub mod order_builder;
-pub mod order_store;
+pub mod order_filters;
+pub mod order_journal;
+pub mod order_queries;
+pub mod paging;
 pub mod storage;
 pub mod store_error;
 
 pub use basket_store::BasketStore;
 pub use catalog_store::{CatalogCounts, CatalogStore, ObjectRow, ObjectScope};
 pub use order_builder::{CreationError, CreationPlan, OrderBuilder};
-pub use order_store::{
-    ChangeWriter, CreationWrite, FileFilter, FileOfOrder, FilePage, FileSort, IdKind,
-    LABEL_CONSTRAINT, ListedOrder, OrderChange, OrderFilter, OrderPage, OrderRef, OrderSort,
-    OrderStore, PAGE_ROWS, PageRequest, StatusFilter, StoredOrder, keyset_pages,
+pub use order_filters::{FileFilter, FileSort, OrderFilter, OrderSort, PageRequest, StatusFilter};
+pub use order_journal::{
+    ChangeWriter, CreationWrite, ListedOrder, OrderChange, OrderJournal, OrderRef, StoredOrder,
 };
+pub use order_queries::{FileOfOrder, FilePage, IdKind, LABEL_CONSTRAINT, OrderPage, OrderQueries};
+pub use paging::{PAGE_ROWS, keyset_pages};
 pub use storage::{Admission, ByteRange, FileContent, Storage, StorageError, StorageResolver};
 pub use store_error::{StoreError, StoreResult};
 
@@ -33,7 +37,7 @@ pub trait DatabaseProbe: Send + Sync {
 
 /// Everything the service keeps in its database, behind one handle.
 pub trait Store:
-    CatalogStore + BasketStore + OrderStore + DatabaseProbe + Send + Sync + 'static
+    CatalogStore + BasketStore + OrderJournal + OrderQueries + DatabaseProbe + Send + Sync + 'static
 {
     /// Short name of the backend (`sqlite`, `postgres`), for logs and `/ready`.
     fn backend(&self) -> &'static str;

@@ -204,7 +204,7 @@ impl RegistryActor {
 /// Writes what the order's persistence actor holds, then reads the order.
 async fn load(
     writer: Addr<crate::engine::persistence::PersistenceActor>,
-    store: &dyn crate::ports::OrderStore,
+    store: &dyn crate::ports::OrderJournal,
     key: &OrderKey,
     timeout: Duration,
 ) -> Result<Option<StoredOrder>, ActivationError> {

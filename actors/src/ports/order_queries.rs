@@ -1,0 +1,176 @@
+//! What the services ask of the orders' tables: creating an order's row with its archived
+//! basket, id allocation, search and listings, file pages, CSV pages, and tenant settings.
+//! The engine does not use it: it reads and writes orders through its journal.
+
+use crate::domain::Tenant;
+use crate::domain::order::{OrderFile, OrderHeader};
+use crate::ports::StoreResult;
+use crate::ports::order_filters::{FileFilter, FileSort, OrderFilter, PageRequest};
+use crate::ports::order_journal::ListedOrder;
+use crate::ports::paging::{PAGE_ROWS, keyset_pages};
+use async_trait::async_trait;
+use futures::stream::BoxStream;
+
+/// Name of the constraint that makes labels unique per owner (→ LABEL_NOT_UNIQUE_FOR_OWNER).
+pub const LABEL_CONSTRAINT: &str = "uk_order_label_owner";
+
+/// What ids are reserved for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdKind {
+    Order,
+    DatasetTask,
+    SubOrder,
+    File,
+}
+
+impl IdKind {
+    /// The sequence name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IdKind::Order => "order",
+            IdKind::DatasetTask => "dataset_task",
+            IdKind::SubOrder => "suborder",
+            IdKind::File => "file",
+        }
+    }
+}
+
+/// One page of orders and the number of orders matching the filter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderPage {
+    pub orders: Vec<ListedOrder>,
+    pub total: u64,
+}
+
+/// A page of files and how many match.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FilePage {
+    pub files: Vec<OrderFile>,
+    pub total: u64,
+}
+
+/// A file with what the download rules need of its order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileOfOrder {
+    pub order_id: i64,
+    pub owner: String,
+    pub file: OrderFile,
+    /// CRC-32 of the content, once read.
+    pub crc32: Option<u32>,
+}
+
+/// Orders as the services see them: creation of the row, listings, downloads' file lists, and
+/// tenant settings.
+#[async_trait]
+pub trait OrderQueries: Send + Sync {
+    /// Reserves `count` consecutive ids of `kind` and answers the first (ids never repeat,
+    /// even across restarts; a crash may leave gaps).
+    async fn reserve_ids(&self, kind: IdKind, count: i64) -> StoreResult<i64>;
+
+    /// Inserts a new order and archives `basket_owner`'s live basket for it (the user has no
+    /// basket any more), atomically. A label already used by the owner fails with
+    /// `Constraint { LABEL_CONSTRAINT }`.
+    async fn create_order(
+        &self,
+        tenant: &Tenant,
+        header: &OrderHeader,
+        basket_owner: &str,
+    ) -> StoreResult<()>;
+
+    /// Same, with a copy of the basket archived for order `from` (a restart; the old order
+    /// keeps its own). False, and nothing created, when `from` has no archived basket.
+    async fn create_order_from_archive(
+        &self,
+        tenant: &Tenant,
+        header: &OrderHeader,
+        from: i64,
+    ) -> StoreResult<bool>;
+
+    /// A page of the tenant's orders matching `filter`.
+    async fn search_orders(
+        &self,
+        tenant: &Tenant,
+        filter: &OrderFilter,
+        page: &PageRequest,
+    ) -> StoreResult<OrderPage>;
+
+    /// Up to `limit` orders matching `filter` with an id above `after` (all when None), by
+    /// id, with Σ files_size and Σ files_count of their dataset tasks: a page of the CSV
+    /// export.
+    async fn orders_for_csv_page(
+        &self,
+        tenant: &Tenant,
+        filter: &OrderFilter,
+        after: Option<i64>,
+        limit: u32,
+    ) -> StoreResult<Vec<(OrderHeader, i64, i64)>>;
+
+    /// Every order matching `filter`, by id, as `orders_for_csv_page` reads them, in pages.
+    fn orders_for_csv<'a>(
+        &'a self,
+        tenant: &'a Tenant,
+        filter: &'a OrderFilter,
+    ) -> BoxStream<'a, StoreResult<(OrderHeader, i64, i64)>> {
+        keyset_pages(
+            move |after| self.orders_for_csv_page(tenant, filter, after, PAGE_ROWS),
+            |row| row.0.id,
+        )
+    }
+
+    /// A file of the tenant with its order's id and owner, or None.
+    async fn file_of_order(
+        &self,
+        tenant: &Tenant,
+        file_id: i64,
+    ) -> StoreResult<Option<FileOfOrder>>;
+
+    /// A page of an order's files matching `filter`, sorted by `sort` (then id).
+    async fn files_page(
+        &self,
+        tenant: &Tenant,
+        order_id: i64,
+        filter: &FileFilter,
+        page: u32,
+        size: u32,
+        sort: &[(FileSort, bool)],
+    ) -> StoreResult<FilePage>;
+
+    /// Up to `limit` files of an order matching `filter` with an id above `after` (from the
+    /// first when None), by id, with their CRC-32 when known.
+    async fn order_files_page(
+        &self,
+        tenant: &Tenant,
+        order_id: i64,
+        filter: &FileFilter,
+        after: Option<i64>,
+        limit: u32,
+    ) -> StoreResult<Vec<(OrderFile, Option<u32>)>>;
+
+    /// Every file of an order matching `filter`, by id, read in pages (zip, metalink): memory
+    /// does not grow with the order.
+    fn order_files<'a>(
+        &'a self,
+        tenant: &'a Tenant,
+        order_id: i64,
+        filter: &'a FileFilter,
+    ) -> BoxStream<'a, StoreResult<(OrderFile, Option<u32>)>> {
+        keyset_pages(
+            move |after| self.order_files_page(tenant, order_id, filter, after, PAGE_ROWS),
+            |row| row.0.id,
+        )
+    }
+
+    /// A tenant setting's stored value, if any.
+    async fn setting(&self, tenant: &Tenant, name: &str) -> StoreResult<Option<serde_json::Value>>;
+
+    /// Stores a tenant setting.
+    async fn put_setting(
+        &self,
+        tenant: &Tenant,
+        name: &str,
+        value: &serde_json::Value,
+    ) -> StoreResult<()>;
+
+    /// Forgets a tenant setting (back to its default).
+    async fn delete_setting(&self, tenant: &Tenant, name: &str) -> StoreResult<()>;
+}
