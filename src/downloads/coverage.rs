@@ -8,8 +8,8 @@ use crate::downloads::order_plan::{Outcomes, RECORD_CHUNK};
 use futures::StreamExt;
 use futures::future::BoxFuture;
 use regards_order_actors::domain::Tenant;
+use regards_order_actors::engine::Download;
 use regards_order_actors::engine::Engine;
-use regards_order_actors::engine::order::{Download, RangeServed};
 use std::ops::Range;
 use std::sync::{Arc, Mutex};
 
@@ -74,20 +74,16 @@ impl Served {
             range,
         } = self;
         let covered = engine
-            .call(&tenant, order_id, || RangeServed {
-                download,
-                range: range.clone(),
-                size,
-            })
+            .range_served(&tenant, order_id, download, range, size)
             .await;
         match covered {
-            Ok(Some(true)) => {
+            Ok(true) => {
                 let record = on_covered.lock().ok().and_then(|mut once| once.take());
                 if let Some(record) = record {
                     record().await;
                 }
             }
-            Ok(Some(false)) => {}
+            Ok(false) => {}
             other => tracing::warn!(order_id, "download progress not recorded: {other:?}"),
         }
     }

@@ -19,7 +19,7 @@ use futures::FutureExt;
 use futures::stream::TryStreamExt;
 use regards_order_actors::domain::Tenant;
 use regards_order_actors::domain::order::{FileState, OrderFile};
-use regards_order_actors::engine::order::Download;
+use regards_order_actors::engine::Download;
 use regards_order_actors::ports::{ByteRange, FileFilter, Storage};
 use std::io;
 use std::sync::Arc;

@@ -15,8 +15,8 @@ use futures::StreamExt;
 use futures::future::BoxFuture;
 use regards_order_actors::domain::Tenant;
 use regards_order_actors::domain::order::FileState;
+use regards_order_actors::engine::Download;
 use regards_order_actors::engine::Engine;
-use regards_order_actors::engine::order::{Download, FilesDownloaded, RecordCrcs};
 use regards_order_actors::ports::{ByteRange, FileOfOrder};
 
 /// How long a client should wait before asking again for a file being restored.
@@ -29,13 +29,8 @@ pub async fn record(
     order_id: i64,
     files: Vec<(i64, FileState, Option<String>)>,
 ) {
-    let sent = engine
-        .call(tenant, order_id, || FilesDownloaded {
-            files: files.clone(),
-        })
-        .await;
-    if !matches!(sent, Ok(Some(Ok(())))) {
-        tracing::warn!(order_id, "download outcome not recorded: {sent:?}");
+    if let Err(e) = engine.files_downloaded(tenant, order_id, files).await {
+        tracing::warn!(order_id, "download outcome not recorded: {e:?}");
     }
 }
 
@@ -45,11 +40,8 @@ pub async fn record_crcs(engine: &Engine, tenant: &Tenant, order_id: i64, crcs: 
     if crcs.is_empty() {
         return;
     }
-    let sent = engine
-        .call(tenant, order_id, || RecordCrcs(crcs.clone()))
-        .await;
-    if !matches!(sent, Ok(Some(()))) {
-        tracing::warn!(order_id, "CRC-32s not recorded: {sent:?}");
+    if let Err(e) = engine.record_crcs(tenant, order_id, crcs).await {
+        tracing::warn!(order_id, "CRC-32s not recorded: {e:?}");
     }
 }
 

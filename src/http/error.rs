@@ -176,8 +176,20 @@ impl From<regards_order_actors::engine::EngineError> for ApiError {
     fn from(e: regards_order_actors::engine::EngineError) -> Self {
         use regards_order_actors::engine::EngineError;
         match e {
-            EngineError::Unavailable(m) => ApiError::Unavailable(m),
-            EngineError::Store(m) => ApiError::Internal(anyhow::anyhow!(m)),
+            EngineError::NotFound => ApiError::NotFound(None),
+            EngineError::Refused(refusal) => ApiError::Refused(refusal.code()),
+            EngineError::DatabaseUnavailable => {
+                ApiError::Unavailable(DATABASE_UNAVAILABLE.to_owned())
+            }
+            EngineError::NotCommitted(cause) => {
+                let cause = anyhow::Error::new(cause);
+                tracing::warn!(error = format!("{cause:#}"), "action not committed");
+                ApiError::Unavailable(
+                    "The action could not be saved, please try again later".to_owned(),
+                )
+            }
+            EngineError::Busy(message) => ApiError::Unavailable(message.to_owned()),
+            EngineError::Store(e) => ApiError::from(e),
         }
     }
 }

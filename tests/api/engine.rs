@@ -4,7 +4,6 @@ use crate::archive::{add_products, tape_root, with_storages};
 use crate::backend_tests;
 use crate::helpers::{TENANT, TestApp, json, spawn_app_with};
 use regards_order_actors::domain::Tenant;
-use regards_order_actors::engine::order::Crash;
 use serde_json::Value;
 
 backend_tests!(
@@ -85,9 +84,13 @@ async fn a_panic_in_one_order_actor_leaves_the_others_untouched(app: TestApp) {
     let bystander = app.order_of(&bob, "group:b").await;
     app.wait_status(&alice, victim, "RUNNING").await;
     app.wait_status(&bob, bystander, "RUNNING").await;
-    let crashed = app.state.engine.call(&tenant(), victim, || Crash).await;
+    // The actor panics while handling the call: answered, or cut off (an error).
+    let crashed = app.state.engine.crash(&tenant(), victim).await;
     assert!(
-        crashed.is_err() || matches!(crashed, Ok(Some(()))),
+        !matches!(
+            crashed,
+            Err(regards_order_actors::engine::EngineError::NotFound)
+        ),
         "{crashed:?}"
     );
     // The other order goes on; the crashed one is re-created from the database and finishes.
@@ -252,7 +255,7 @@ async fn an_actor_that_keeps_dying_is_restarted_with_backoff(app: TestApp) {
             );
             actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
         }
-        let _ = app.state.engine.call(&tenant(), id, || Crash).await;
+        let _ = app.state.engine.crash(&tenant(), id).await;
         // Shown as restarting, each time with a longer pause: 1 s, 2 s, 4 s.
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
         let restarting = loop {

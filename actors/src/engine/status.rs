@@ -2,6 +2,7 @@
 
 use super::EngineDeps;
 use super::EngineError;
+use super::facade::mailbox as busy;
 use super::order::{ActorInfo, Inspect};
 use super::persistence::{self, PersistenceStatus};
 use super::registry::{self, RegistryActor};
@@ -52,10 +53,6 @@ pub struct RegistryFigures {
     pub loading: usize,
     pub restarts: u64,
     pub arbiters: usize,
-}
-
-fn busy(e: MailboxError) -> EngineError {
-    EngineError::Unavailable(e.to_string())
 }
 
 /// The engine's figures, of every tenant (`scope` None) or of one.

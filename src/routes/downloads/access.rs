@@ -5,7 +5,6 @@ use crate::auth::Caller;
 use crate::http::ApiError;
 use crate::state::AppState;
 use regards_order_actors::domain::Tenant;
-use regards_order_actors::engine::order::SyncToStore;
 use regards_order_actors::ports::ListedOrder;
 
 /// The order (404 when unknown) if the caller may read it (else 403, empty as the original),
@@ -28,16 +27,13 @@ pub async fn readable_order(
     Ok(order)
 }
 
-/// Has the order's actor, if active, write its pending changes; true when it was active.
+/// Has the order's actor, if active, write its pending changes; true once the database
+/// holds what the engine knows of the order.
 pub async fn sync_order(state: &AppState, tenant: &Tenant, order_id: i64) -> bool {
-    if state.engine.active(tenant, order_id).is_none() {
-        return false;
-    }
-    let answer = state.engine.call(tenant, order_id, || SyncToStore).await;
-    match answer {
-        Ok(Some(Ok(()))) => true,
-        other => {
-            tracing::warn!(order_id, "order not synchronised before a read: {other:?}");
+    match state.engine.sync_to_store(tenant, order_id).await {
+        Ok(()) => true,
+        Err(e) => {
+            tracing::warn!(order_id, "order not synchronised before a read: {e:?}");
             false
         }
     }

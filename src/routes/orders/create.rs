@@ -10,7 +10,7 @@ use actix_web::{HttpRequest, HttpResponse, post, web};
 use chrono::Utc;
 use regards_order_actors::domain::order::{OrderHeader, OrderKind, order_label};
 use regards_order_actors::domain::{BasketSelectionRequest, FileSelectionDescription, dates};
-use regards_order_actors::engine::order::Action;
+use regards_order_actors::engine::Action;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 

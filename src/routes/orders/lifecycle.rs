@@ -7,7 +7,7 @@ use crate::orders::settings;
 use crate::state::AppState;
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, delete, put, web};
 use regards_order_actors::domain::order::OrderKind;
-use regards_order_actors::engine::order::{Act, Action, ActionError, OrderSnapshot, Requester};
+use regards_order_actors::engine::{Action, OrderSnapshot, Requester};
 use tracing_actix_web::RequestId;
 
 /// Who asks, with the request id for the actor's logs.
@@ -32,27 +32,11 @@ pub(super) async fn act(
     action: Action,
 ) -> Result<OrderSnapshot, ApiError> {
     let requester = requester(caller, req);
-    let answer = state
+    let snapshot = state
         .engine
-        .call(&caller.tenant, id, || Act {
-            action,
-            requester: requester.clone(),
-        })
+        .act(&caller.tenant, id, action, requester)
         .await?;
-    match answer {
-        None => Err(ApiError::NotFound(None)),
-        Some(Ok(snapshot)) => Ok(snapshot),
-        Some(Err(ActionError::Refused(refusal))) => Err(ApiError::Refused(refusal.code())),
-        Some(Err(ActionError::Unavailable)) => Err(ApiError::Unavailable(
-            crate::http::DATABASE_UNAVAILABLE.to_owned(),
-        )),
-        Some(Err(ActionError::Persist(e))) => {
-            tracing::warn!(order_id = id, error = %e, "action not committed");
-            Err(ApiError::Unavailable(
-                "The action could not be saved, please try again later".to_owned(),
-            ))
-        }
-    }
+    Ok(snapshot)
 }
 
 async fn run(

@@ -6,7 +6,6 @@ use crate::http::{ApiError, Paging};
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use regards_order_actors::domain::order::OrderStatus;
-use regards_order_actors::engine::order::GetOrder;
 use regards_order_actors::ports::{OrderFilter, OrderSort, StatusFilter};
 
 /// The order as its actor sees it when active, else as stored (404 when unknown, 403 when the
@@ -21,28 +20,8 @@ pub(crate) async fn get_order(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    // An active order's actor publishes the order at each change: read it without a message
-    // (the message is the fallback before the first publication).
-    let (header, tasks, effectively_paused) = match state.engine.active(&caller.tenant, id) {
-        Some(entry) => match entry.gauges.view() {
-            Some(view) => (
-                view.header.clone(),
-                view.tasks.clone(),
-                view.effectively_paused,
-            ),
-            None => match state.engine.call(&caller.tenant, id, || GetOrder).await? {
-                Some(s) => (s.header, s.tasks, s.effectively_paused),
-                None => return Err(ApiError::NotFound(None)),
-            },
-        },
-        None => match state.store.order_header(&caller.tenant, id).await? {
-            Some(o) => {
-                let paused = o.header.status == OrderStatus::Paused;
-                (o.header, o.tasks, paused)
-            }
-            None => return Err(ApiError::NotFound(None)),
-        },
-    };
+    let view = state.engine.view(&caller.tenant, id).await?;
+    let (header, tasks, effectively_paused) = (view.header, view.tasks, view.effectively_paused);
     if header.owner != caller.email && !caller.role.is_super_admin() {
         return Err(ApiError::Forbidden(String::new()));
     }

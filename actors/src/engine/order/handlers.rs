@@ -3,8 +3,8 @@
 use super::OrderActor;
 use super::coverage::Download;
 use super::messages::{
-    Act, Action, ActionError, Crash, FilesDownloaded, GetOrder, Inspect, OrderSnapshot,
-    RangeServed, RecordCrcs, SyncToStore,
+    Act, Action, ActionError, FilesDownloaded, GetOrder, Inspect, OrderSnapshot, RangeServed,
+    RecordCrcs, SyncToStore,
 };
 use crate::domain::order::{FileState, OrderStatus, expiration_date, may_manage};
 use crate::engine::slots::ReleaseOrder;
@@ -201,12 +201,11 @@ impl OrderActor {
 }
 
 impl Handler<FilesDownloaded> for OrderActor {
-    type Result = Result<(), ActionError>;
+    type Result = ();
 
-    fn handle(&mut self, msg: FilesDownloaded, ctx: &mut Self::Context) -> Self::Result {
+    fn handle(&mut self, msg: FilesDownloaded, ctx: &mut Self::Context) {
         self.touch(ctx);
         self.record_downloads(msg.files, ctx);
-        Ok(())
     }
 }
 
@@ -264,11 +263,12 @@ impl Handler<Inspect> for OrderActor {
     }
 }
 
-impl Handler<Crash> for OrderActor {
+#[cfg(feature = "fault-injection")]
+impl Handler<super::messages::Crash> for OrderActor {
     type Result = ();
 
     #[allow(clippy::panic)]
-    fn handle(&mut self, _: Crash, _: &mut Self::Context) {
+    fn handle(&mut self, _: super::messages::Crash, _: &mut Self::Context) {
         panic!("fault injected into the actor of order {}", self.id());
     }
 }

@@ -17,8 +17,8 @@ pub struct Requester {
 }
 
 /// Why an action failed.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ActionError {
+#[derive(Debug, Clone, thiserror::Error)]
+pub(crate) enum ActionError {
     /// Refused by the lifecycle rules: the original's 401 with a reason code.
     #[error("{0}")]
     Refused(Refusal),
@@ -42,7 +42,7 @@ pub struct OrderSnapshot {
 /// Reads the order.
 #[derive(Message)]
 #[rtype(result = "OrderSnapshot")]
-pub struct GetOrder;
+pub(crate) struct GetOrder;
 
 /// A lifecycle action on the order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,7 +64,7 @@ pub enum Action {
 /// Runs an action; answers once its change is committed.
 #[derive(Message)]
 #[rtype(result = "Result<OrderSnapshot, ActionError>")]
-pub struct Act {
+pub(crate) struct Act {
     pub action: Action,
     pub requester: Requester,
 }
@@ -72,8 +72,8 @@ pub struct Act {
 /// Files were downloaded (DOWNLOADED) or failed to (DOWNLOAD_ERROR, with the reason).
 /// Recorded as progress: answered at once, written within the flush delay, never dropped.
 #[derive(Message)]
-#[rtype(result = "Result<(), ActionError>")]
-pub struct FilesDownloaded {
+#[rtype(result = "()")]
+pub(crate) struct FilesDownloaded {
     pub files: Vec<(i64, FileState, Option<String>)>,
 }
 
@@ -84,7 +84,7 @@ pub struct FilesDownloaded {
 /// covered.
 #[derive(Message)]
 #[rtype(result = "bool")]
-pub struct RangeServed {
+pub(crate) struct RangeServed {
     pub download: Download,
     pub range: std::ops::Range<u64>,
     pub size: u64,
@@ -93,18 +93,18 @@ pub struct RangeServed {
 /// CRC-32s measured outside retrieval (a first zip), to record as progress.
 #[derive(Message)]
 #[rtype(result = "()")]
-pub struct RecordCrcs(pub Vec<(i64, u32)>);
+pub(crate) struct RecordCrcs(pub Vec<(i64, u32)>);
 
 /// Writes what the actor has not written yet and answers once committed, so that a reader of
 /// the database right after sees what the actor shows (read-your-writes).
 #[derive(Message)]
 #[rtype(result = "Result<(), ActionError>")]
-pub struct SyncToStore;
+pub(crate) struct SyncToStore;
 
 /// Figures of the actor for operators.
 #[derive(Message)]
 #[rtype(result = "ActorInfo")]
-pub struct Inspect;
+pub(crate) struct Inspect;
 
 /// What `/admin/actors` shows of one order actor.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -123,9 +123,10 @@ pub struct ActorInfo {
 }
 
 /// Makes the actor panic: fault injection for tests of supervision.
+#[cfg(feature = "fault-injection")]
 #[derive(Message)]
 #[rtype(result = "()")]
-pub struct Crash;
+pub(crate) struct Crash;
 
 /// Creation computed the order's content (internal).
 #[derive(Message)]

@@ -11,10 +11,12 @@ mod retrieval;
 mod writes;
 
 pub use coverage::Download;
-pub use messages::{
-    Act, Action, ActionError, ActorInfo, Crash, FilesDownloaded, GetOrder, Inspect, OrderSnapshot,
-    RangeServed, RecordCrcs, Requester, SyncToStore,
+#[cfg(feature = "fault-injection")]
+pub(crate) use messages::Crash;
+pub(crate) use messages::{
+    Act, ActionError, FilesDownloaded, GetOrder, Inspect, RangeServed, RecordCrcs, SyncToStore,
 };
+pub use messages::{Action, ActorInfo, OrderSnapshot, Requester};
 
 use crate::domain::order::{FileState, Order, OrderKind, OrderStatus};
 use crate::engine::EngineDeps;
@@ -30,7 +32,7 @@ use tokio_util::sync::CancellationToken;
 /// Counters shared with the engine (which counts calls in flight) and with retrieval tasks,
 /// and the order as the actor last published it.
 #[derive(Debug, Default)]
-pub struct ActorGauges {
+pub(crate) struct ActorGauges {
     /// Calls sent to the actor and not yet answered.
     pub mailbox: AtomicUsize,
     /// Retrievals under way.
@@ -55,7 +57,7 @@ impl ActorGauges {
 }
 
 /// One order, alive.
-pub struct OrderActor {
+pub(crate) struct OrderActor {
     order: Order,
     deps: Arc<EngineDeps>,
     gauges: Arc<ActorGauges>,

@@ -183,10 +183,7 @@ async fn wait_for_commit(
 ) -> Result<(), PersistError> {
     match tokio::time::timeout(timeout, outcome).await {
         Ok(Ok(result)) => result,
-        Ok(Err(_)) => Err(PersistError("the writer stopped".into())),
-        Err(_) => Err(PersistError(format!(
-            "not committed within {} s",
-            timeout.as_secs_f64()
-        ))),
+        Ok(Err(_)) => Err(PersistError::WriterStopped),
+        Err(_) => Err(PersistError::TimedOut(timeout)),
     }
 }

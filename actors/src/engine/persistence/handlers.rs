@@ -38,7 +38,7 @@ impl Handler<Flush> for PersistenceActor {
         Box::pin(async move {
             outcome
                 .await
-                .unwrap_or_else(|_| Err(PersistError("the writer stopped".into())))
+                .unwrap_or_else(|_| Err(PersistError::WriterStopped))
         })
     }
 }

@@ -1,7 +1,9 @@
 //! Messages of the persistence actor.
 
-use crate::ports::OrderChange;
+use crate::ports::{OrderChange, StoreError};
 use actix::prelude::*;
+use std::sync::Arc;
+use std::time::Duration;
 use tokio::sync::oneshot;
 
 /// Changes to write. Sent with `do_send` so that one sender's messages keep their order (a
@@ -38,10 +40,20 @@ pub struct RetryNow;
 #[rtype(result = "PersistenceStatus")]
 pub struct Status;
 
-/// A write failed; the text is the database's cause.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("cannot persist the change: {0}")]
-pub struct PersistError(pub String);
+/// Why a change was not committed.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum PersistError {
+    /// The database refused or failed the transaction. Every message of a batch shares its
+    /// transaction's outcome, hence the shared cause.
+    #[error("the database did not commit the change")]
+    Store(#[source] Arc<StoreError>),
+    /// No outcome within the time the sender waits (the change may still commit later).
+    #[error("not committed within {} s", .0.as_secs_f64())]
+    TimedOut(Duration),
+    /// The persistence actor stopped before answering.
+    #[error("the writer stopped")]
+    WriterStopped,
+}
 
 /// Figures of one persistence actor.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]

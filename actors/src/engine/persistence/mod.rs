@@ -55,7 +55,7 @@ pub struct PersistenceActor {
 }
 
 /// What a transaction attempt gives back: each message with its outcome.
-type Attempt = Vec<(Queued, StoreResult<()>)>;
+type Attempt = Vec<(Queued, Result<(), Arc<StoreError>>)>;
 
 impl PersistenceActor {
     /// A writer on `store` that holds background changes at most `flush_delay` and reports the
@@ -132,12 +132,12 @@ impl PersistenceActor {
     /// Answers, requeues or drops each message of an attempt.
     fn settle(&mut self, outcome: Attempt) {
         let mut failed = Vec::new();
-        let mut cause: Option<StoreError> = None;
+        let mut cause: Option<Arc<StoreError>> = None;
         for (message, result) in outcome {
             match result {
                 Ok(()) => WriteQueue::committed(vec![message]),
                 Err(e) if !e.is_unavailable() && self.isolate => {
-                    WriteQueue::rejected(message, &PersistError(e.to_string()))
+                    WriteQueue::rejected(message, &PersistError::Store(e))
                 }
                 Err(e) => {
                     failed.push(message);
@@ -159,7 +159,7 @@ impl PersistenceActor {
             tracing::warn!(error = %cause, "order changes not written; retried one message at a time");
             self.isolate = true;
         }
-        self.queue.failed(failed, &PersistError(cause.to_string()));
+        self.queue.failed(failed, &PersistError::Store(cause));
         self.backoff.failed();
     }
 
@@ -195,26 +195,17 @@ async fn attempt(store: Arc<dyn ChangeWriter>, batch: Vec<Queued>, isolate: bool
         let mut outcome = Vec::with_capacity(batch.len());
         for message in batch {
             let changes: Vec<&OrderChange> = message.changes().collect();
-            let result = write(store.as_ref(), &changes).await;
+            let result = write(store.as_ref(), &changes).await.map_err(Arc::new);
             outcome.push((message, result));
         }
         return outcome;
     }
     let changes: Vec<&OrderChange> = batch.iter().flat_map(Queued::changes).collect();
-    let result = write(store.as_ref(), &changes).await;
     // Every message of the batch shares the transaction's outcome.
-    let shared = result.map_err(|e| (e.is_unavailable(), e.to_string()));
+    let shared = write(store.as_ref(), &changes).await.map_err(Arc::new);
     batch
         .into_iter()
-        .map(|message| {
-            let result = shared
-                .clone()
-                .map_err(|(unavailable, text)| match unavailable {
-                    true => StoreError::Unavailable(text.into()),
-                    false => StoreError::Database(text.into()),
-                });
-            (message, result)
-        })
+        .map(|message| (message, shared.clone()))
         .collect()
 }
 

@@ -127,7 +127,7 @@ async fn progress_is_retried_until_the_database_takes_it() {
     assert!(writer.committed().is_empty());
     writer.set(Mode::Up);
     actor.do_send(RetryNow);
-    assert_eq!(outcome(progress).await, Ok(()));
+    assert!(matches!(outcome(progress).await, Ok(())));
     assert!(health.is_up());
     assert_eq!(
         writer.committed(),
@@ -146,10 +146,10 @@ async fn actions_commit_with_the_progress_queued_before_them() {
     let (actor, _) = start(&writer);
     let progress = send(&actor, vec![dropped(1)], vec![]);
     let action = send(&actor, vec![], vec![dropped(2)]);
-    assert_eq!(outcome(action).await, Ok(()));
-    assert_eq!(outcome(progress).await, Ok(()));
+    assert!(matches!(outcome(action).await, Ok(())));
+    assert!(matches!(outcome(progress).await, Ok(())));
     assert_eq!(writer.committed(), [1, 2]);
-    assert_eq!(actor.send(Flush).await.unwrap(), Ok(()));
+    assert!(matches!(actor.send(Flush).await.unwrap(), Ok(())));
 }
 
 #[actix_rt::test]
@@ -160,8 +160,8 @@ async fn a_refused_message_is_dropped_and_the_others_written() {
     let refused = send(&actor, vec![dropped(7)], vec![]);
     let last = send(&actor, vec![dropped(8)], vec![]);
     assert!(outcome(refused).await.is_err());
-    assert_eq!(outcome(first).await, Ok(()));
-    assert_eq!(outcome(last).await, Ok(()));
+    assert!(matches!(outcome(first).await, Ok(())));
+    assert!(matches!(outcome(last).await, Ok(())));
     assert_eq!(writer.committed(), [1, 8]);
     assert!(health.is_up(), "a refusal is not an outage");
 }

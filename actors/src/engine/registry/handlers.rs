@@ -23,13 +23,7 @@ impl Handler<Activate> for RegistryActor {
         }
         let (tx, rx) = oneshot::channel();
         self.activate(key, tx, ctx);
-        Box::pin(async move {
-            rx.await.unwrap_or_else(|_| {
-                Err(ActivationError::Database(
-                    "the registry dropped the activation".into(),
-                ))
-            })
-        })
+        Box::pin(async move { rx.await.unwrap_or_else(|_| Err(ActivationError::Dropped)) })
     }
 }
 

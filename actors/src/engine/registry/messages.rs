@@ -5,7 +5,9 @@ use super::restarts::OrderKey;
 use crate::domain::Tenant;
 use crate::domain::order::Order;
 use crate::engine::order::OrderActor;
+use crate::ports::StoreError;
 use actix::prelude::*;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// The actor of an order, started from the database when needed; None when the order does
@@ -18,7 +20,7 @@ pub struct Activate {
 }
 
 /// Why an order's actor could not be had.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum ActivationError {
     /// The actor died and waits to be re-created (backoff).
     #[error("the order's actor is restarting; try again in {} s", .retry_in.as_secs().max(1))]
@@ -26,9 +28,12 @@ pub enum ActivationError {
     /// The database cannot serve now.
     #[error("the database is unavailable: {0}")]
     DatabaseUnavailable(String),
-    /// The database failed otherwise.
-    #[error("cannot load the order: {0}")]
-    Database(String),
+    /// The database failed otherwise (shared by every caller waiting for the same load).
+    #[error("cannot load the order")]
+    Database(#[source] Arc<StoreError>),
+    /// The registry stopped before the load ended.
+    #[error("the registry dropped the activation")]
+    Dropped,
 }
 
 /// Starts the actor of a new order (its row is already stored).

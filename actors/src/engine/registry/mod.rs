@@ -19,11 +19,12 @@ use crate::domain::order::Order;
 use crate::engine::EngineDeps;
 use crate::engine::order::{ActorGauges, OrderActor};
 use crate::engine::persistence::Flush;
-use crate::ports::{StoreError, StoredOrder};
+use crate::ports::StoredOrder;
 use actix::prelude::*;
 use dashmap::DashMap;
 use restarts::Restarts;
 use std::collections::HashMap;
+use std::error::Error as _;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::oneshot;
@@ -125,6 +126,10 @@ impl RegistryActor {
         let (tx, rx) = oneshot::channel();
         self.activate(key.clone(), tx, ctx);
         ctx.spawn(rx.into_actor(self).map(move |outcome, act, ctx| {
+            if let Ok(Err(ActivationError::Database(e))) = &outcome {
+                // No caller hears of this failure: it is logged here.
+                tracing::error!(tenant = %key.0, order_id = key.1, error = %e, cause = ?e.source(), "cannot re-create an order actor");
+            }
             if !matches!(outcome, Ok(Ok(_))) {
                 act.recreate_when_up(key, ctx);
             }
@@ -214,19 +219,12 @@ async fn load(
         Err(e) => return Err(ActivationError::DatabaseUnavailable(e.to_string())),
     }
     store.load_order(&key.0, key.1).await.map_err(|e| {
-        if !e.is_unavailable() {
-            tracing::error!(tenant = %key.0, order_id = key.1, error = %e, "cannot load an order");
+        if e.is_unavailable() {
+            ActivationError::DatabaseUnavailable(e.to_string())
+        } else {
+            ActivationError::Database(Arc::new(e))
         }
-        activation_error(&e)
     })
-}
-
-fn activation_error(e: &StoreError) -> ActivationError {
-    if e.is_unavailable() {
-        ActivationError::DatabaseUnavailable(e.to_string())
-    } else {
-        ActivationError::Database(e.to_string())
-    }
 }
 
 impl Actor for RegistryActor {
