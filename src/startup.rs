@@ -1,8 +1,11 @@
 //! Build, then run: binds the listener (port 0 allowed), checks the keys, opens the database,
 //! wires the routes and the request limits.
 
+use crate::app::{
+    BasketService, CatalogService, OperationsService, OrderService, TenantSettingsService,
+};
 use crate::auth::{OrderTokenCodec, TokenCodec};
-use crate::basket::{BasketService, MAX_UPLOAD_REQUEST_BYTES};
+use crate::basket::MAX_UPLOAD_REQUEST_BYTES;
 use crate::config::Settings;
 use crate::downloads::limits::StreamLimits;
 use crate::http::stall::remember_socket;
@@ -15,6 +18,8 @@ use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
+use regards_order_actors::engine::Engine;
+use regards_order_actors::ports::Store;
 use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
 use std::time::Duration;
@@ -24,7 +29,8 @@ use tracing_actix_web::TracingLogger;
 pub struct Application {
     address: SocketAddr,
     server: Server,
-    state: web::Data<AppState>,
+    store: Arc<dyn Store>,
+    engine: Engine,
 }
 
 impl Application {
@@ -35,51 +41,30 @@ impl Application {
             .with_context(|| format!("cannot bind {}", settings.bind))?;
         let address = listener.local_addr()?;
         settings.check_keys_for(address)?;
-        for key in settings.uses_development_secrets() {
-            tracing::warn!(
-                "!!! {key} is the built-in DEVELOPMENT key: anyone can forge tokens. \
-                 Set it (REGARDS_ORDER_{}) before exposing this service !!!",
-                key.to_uppercase().replace('.', "__")
-            );
-        }
+        warn_of_development_secrets(&settings);
         log_configuration(&settings);
-        let database_url = settings.effective_database_url();
-        let wait = Duration::from_secs(settings.engine.commit_timeout_secs);
-        let store = db::connect_waiting(&database_url, wait).await?;
-        tracing::info!(
-            backend = store.backend(),
-            url = db::redact(&database_url),
-            "database ready"
-        );
+        let store = open_database(&settings).await?;
         let storages = Arc::new(Storages::for_service(&settings)?);
         let engine = engine_setup::start(&settings, store.clone(), storages.clone());
         let recovered = engine.recover().await?;
         tracing::info!(orders = recovered, "orders to resume re-activated");
-        let public_url = settings
-            .public_url
-            .clone()
-            .unwrap_or_else(|| format!("http://{address}"))
-            .trim_end_matches('/')
-            .to_owned();
+        let tokens = web::Data::new(TokenCodec::new(&settings.auth.jwt_secret));
         let metrics = Arc::new(Metrics::default());
-        let state = web::Data::new(AppState {
-            tokens: TokenCodec::new(&settings.auth.jwt_secret),
-            order_tokens: OrderTokenCodec::new(&settings.auth.order_secret),
-            baskets: BasketService::new(store.clone()),
-            engine,
-            storages,
-            stream_limits: StreamLimits::new(settings.downloads.max_streams_per_user),
+        let state = web::Data::new(app_state(Parts {
+            public_url: public_url(&settings, address),
             settings: Arc::new(settings),
-            store,
+            store: store.clone(),
+            engine: engine.clone(),
+            storages,
             metrics: metrics.clone(),
-            public_url,
-        });
-        let server = serve(listener, state.clone(), metrics)?;
+        }));
+        let server = serve(listener, state, tokens, metrics)?;
         tracing::info!("listening on {address}");
         Ok(Self {
             address,
             server,
-            state,
+            store,
+            engine,
         })
     }
 
@@ -88,20 +73,103 @@ impl Application {
         self.address
     }
 
-    /// The shared state (tests use it to reach the store).
-    pub fn state(&self) -> web::Data<AppState> {
-        self.state.clone()
+    /// The database (tests read what no endpoint shows).
+    pub fn store(&self) -> Arc<dyn Store> {
+        self.store.clone()
+    }
+
+    /// The order engine (tests reach its actors).
+    pub fn engine(&self) -> Engine {
+        self.engine.clone()
     }
 
     /// Runs until the server stops (SIGINT/SIGTERM stop it gracefully).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await?;
         // Graceful stop: what the persistence actors still hold is written before exit.
-        if let Err(e) = self.state.engine.flush().await {
+        if let Err(e) = self.engine.flush().await {
             tracing::error!(error = %e, "cannot flush the order changes at shutdown");
         }
         Ok(())
     }
+}
+
+/// What the services are made of.
+struct Parts {
+    settings: Arc<Settings>,
+    store: Arc<dyn Store>,
+    engine: Engine,
+    storages: Arc<Storages>,
+    metrics: Arc<Metrics>,
+    public_url: String,
+}
+
+/// The services over the database, the engine and the storages, and what HTTP needs.
+fn app_state(parts: Parts) -> AppState {
+    let Parts {
+        settings,
+        store,
+        engine,
+        storages,
+        metrics,
+        public_url,
+    } = parts;
+    let baskets = BasketService::new(store.clone());
+    let tenant_settings = TenantSettingsService::new(store.clone(), settings.orders.clone());
+    AppState {
+        orders: OrderService::new(
+            store.clone(),
+            engine.clone(),
+            baskets.clone(),
+            tenant_settings.clone(),
+        ),
+        baskets,
+        catalog: CatalogService::new(store.clone(), storages.owns_location()),
+        tenant_settings,
+        operations: OperationsService::new(store.clone(), engine.clone(), storages.clone()),
+        order_tokens: OrderTokenCodec::new(&settings.auth.order_secret),
+        stream_limits: StreamLimits::new(settings.downloads.max_streams_per_user),
+        metrics,
+        public_url,
+        settings,
+        store,
+        engine,
+        storages,
+    }
+}
+
+/// Says loudly which signing keys are the built-in development ones.
+fn warn_of_development_secrets(settings: &Settings) {
+    for key in settings.uses_development_secrets() {
+        tracing::warn!(
+            "!!! {key} is the built-in DEVELOPMENT key: anyone can forge tokens. \
+             Set it (REGARDS_ORDER_{}) before exposing this service !!!",
+            key.to_uppercase().replace('.', "__")
+        );
+    }
+}
+
+/// Opens and migrates the database, waiting for it up to the commit timeout.
+async fn open_database(settings: &Settings) -> anyhow::Result<Arc<dyn Store>> {
+    let database_url = settings.effective_database_url();
+    let wait = Duration::from_secs(settings.engine.commit_timeout_secs);
+    let store = db::connect_waiting(&database_url, wait).await?;
+    tracing::info!(
+        backend = store.backend(),
+        url = db::redact(&database_url),
+        "database ready"
+    );
+    Ok(store)
+}
+
+/// Base of every URL the service writes: the configured public URL, else the bound address.
+fn public_url(settings: &Settings, address: SocketAddr) -> String {
+    settings
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{address}"))
+        .trim_end_matches('/')
+        .to_owned()
 }
 
 /// Logs the configuration in effect, with every password and token masked, and creates
@@ -139,6 +207,7 @@ fn body_limits(settings: &Settings) -> BodyLimits {
 fn serve(
     listener: TcpListener,
     state: web::Data<AppState>,
+    tokens: web::Data<TokenCodec>,
     metrics: Arc<Metrics>,
 ) -> anyhow::Result<Server> {
     let limits = body_limits(&state.settings);
@@ -150,6 +219,7 @@ fn serve(
     let server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
+            .app_data(tokens.clone())
             .app_data(metrics.clone())
             .app_data(limits.clone())
             .app_data(json_config(limits.json))

@@ -4,6 +4,9 @@
 use regards_order_actors::engine::EngineError;
 use regards_order_actors::ports::StoreError;
 
+/// Message of a 503 caused by the database's availability.
+pub const DATABASE_UNAVAILABLE: &str = "The database is unavailable, please try again later";
+
 /// The result of a service call.
 pub type AppResult<T> = Result<T, AppError>;
 
@@ -63,6 +66,17 @@ impl AppError {
     /// 422 with one message.
     pub fn unprocessable(message: impl Into<String>) -> Self {
         AppError::Unprocessable(vec![message.into()])
+    }
+
+    /// The database refused before anything changed: try again later.
+    pub fn database_unavailable() -> Self {
+        AppError::Unavailable(DATABASE_UNAVAILABLE.to_owned())
+    }
+}
+
+impl From<regards_order_actors::domain::order::LabelError> for AppError {
+    fn from(e: regards_order_actors::domain::order::LabelError) -> Self {
+        AppError::unprocessable(e.to_string())
     }
 }
 

@@ -3,10 +3,20 @@
 //! answer (in `http/error.rs`). Nothing here knows HTTP: no actix-web type, no `ApiError`, no
 //! application state.
 
+mod baskets;
+mod catalog;
 mod error;
+mod operations;
+pub mod orders;
 mod requester;
 mod role;
+mod tenant_settings;
 
-pub use error::{AppError, AppResult};
+pub use baskets::BasketService;
+pub use catalog::CatalogService;
+pub use error::{AppError, AppResult, DATABASE_UNAVAILABLE};
+pub use operations::{ActorCounts, EngineView, OperationsService, Readiness, StorageFigures};
+pub use orders::OrderService;
 pub use requester::Requester;
 pub use role::Role;
+pub use tenant_settings::TenantSettingsService;

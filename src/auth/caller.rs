@@ -1,12 +1,14 @@
-//! The `Caller` extractor: who makes the request, for which tenant, with which role.
+//! The `Caller` extractor: who makes the request, for which tenant, with which role. It reads
+//! the `TokenCodec` the application registers as its own data.
 
-use crate::auth::Role;
+use crate::app::Requester;
+use crate::auth::{Role, TokenCodec};
 use crate::http::ApiError;
-use crate::state::AppState;
-use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, web};
 use futures::future::{Ready, ready};
 use regards_order_actors::domain::Tenant;
 use std::collections::HashMap;
+use tracing_actix_web::RequestId;
 
 /// E-mail of the anonymous user of PUBLIC endpoints.
 pub const PUBLIC_USER: &str = "public@regards.com";
@@ -18,9 +20,21 @@ pub struct Caller {
     /// The current user everywhere: order and basket owner.
     pub email: String,
     pub role: Role,
+    /// Id of the request, for the logs of work done elsewhere (empty when unknown).
+    pub request_id: String,
 }
 
 impl Caller {
+    /// The caller as the application layer knows him.
+    pub fn requester(&self) -> Requester {
+        Requester {
+            tenant: self.tenant.clone(),
+            email: self.email.clone(),
+            role: self.role,
+            request_id: self.request_id.clone(),
+        }
+    }
+
     /// 403 unless the caller's role reaches `required`.
     pub fn require(&self, required: Role) -> Result<(), ApiError> {
         if self.role.satisfies(required) {
@@ -36,18 +50,22 @@ impl Caller {
 
     /// The caller of `req` (401 when his token is invalid, or missing without a `scope`).
     pub(crate) fn from_request_sync(req: &HttpRequest) -> Result<Self, ApiError> {
-        let state = req
-            .app_data::<web::Data<AppState>>()
-            .ok_or_else(|| ApiError::internal("application state missing"))?;
-        match bearer(req) {
-            Some(token) => Self::from_token(state, token),
+        let tokens = req
+            .app_data::<web::Data<TokenCodec>>()
+            .ok_or_else(|| ApiError::internal("token codec missing"))?;
+        let caller = match bearer(req) {
+            Some(token) => Self::from_token(tokens, token),
             None => Self::anonymous(req),
-        }
+        }?;
+        let request_id = req.extensions().get::<RequestId>().map(|id| id.to_string());
+        Ok(Self {
+            request_id: request_id.unwrap_or_default(),
+            ..caller
+        })
     }
 
-    fn from_token(state: &AppState, token: &str) -> Result<Self, ApiError> {
-        let claims = state
-            .tokens
+    fn from_token(tokens: &TokenCodec, token: &str) -> Result<Self, ApiError> {
+        let claims = tokens
             .verify(token)
             .map_err(|e| ApiError::Unauthorized(e.to_string()))?;
         let tenant = Tenant::parse(&claims.tenant)
@@ -63,6 +81,7 @@ impl Caller {
             tenant,
             email: claims.email,
             role,
+            request_id: String::new(),
         })
     }
 
@@ -90,6 +109,7 @@ impl Caller {
             tenant,
             email: PUBLIC_USER.to_owned(),
             role: Role::Public,
+            request_id: String::new(),
         })
     }
 }

@@ -1,6 +1,9 @@
 //! The upload variant of a selection: a text file of provider ids, one per line.
 
-use crate::http::ApiError;
+/// An uploaded file longer than `MAX_UPLOAD_LINES` lines.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("The file has {0} lines, more than the {MAX_UPLOAD_LINES} allowed")]
+pub struct TooManyLines(pub usize);
 
 /// Longest accepted file, in lines (`regards.order.basket.upload.file.max.lines`).
 pub const MAX_UPLOAD_LINES: usize = 1000;
@@ -12,14 +15,11 @@ pub const MAX_UPLOAD_REQUEST_BYTES: usize = MAX_UPLOAD_BYTES + 16 * 1024;
 pub const PROVIDER_IDS_PER_QUERY: usize = 100;
 
 /// The provider ids of an uploaded file: trimmed, blank lines skipped, duplicates kept once.
-/// More than `MAX_UPLOAD_LINES` lines → 413.
-pub fn provider_id_lines(text: &str) -> Result<Vec<String>, ApiError> {
+/// More than `MAX_UPLOAD_LINES` lines are refused.
+pub fn provider_id_lines(text: &str) -> Result<Vec<String>, TooManyLines> {
     let lines: Vec<&str> = text.lines().collect();
     if lines.len() > MAX_UPLOAD_LINES {
-        return Err(ApiError::PayloadTooLarge(format!(
-            "The file has {} lines, more than the {MAX_UPLOAD_LINES} allowed",
-            lines.len()
-        )));
+        return Err(TooManyLines(lines.len()));
     }
     let mut ids: Vec<String> = Vec::new();
     for line in lines {
@@ -53,10 +53,10 @@ mod tests {
     #[test]
     fn refuses_more_than_a_thousand_lines() {
         let text = "x\n".repeat(MAX_UPLOAD_LINES + 1);
-        assert!(matches!(
+        assert_eq!(
             provider_id_lines(&text),
-            Err(ApiError::PayloadTooLarge(_))
-        ));
+            Err(TooManyLines(MAX_UPLOAD_LINES + 1))
+        );
         assert!(provider_id_lines(&"x\n".repeat(MAX_UPLOAD_LINES)).is_ok());
     }
 

@@ -81,8 +81,7 @@ impl ApiError {
 /// Seconds a client is asked to wait after a 503 or a 429.
 pub const RETRY_AFTER_SECS: u64 = 5;
 
-/// Message of a 503 caused by the database's availability.
-pub const DATABASE_UNAVAILABLE: &str = "The database is unavailable, please try again later";
+pub use crate::app::DATABASE_UNAVAILABLE;
 
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
@@ -135,18 +134,6 @@ impl ResponseError for ApiError {
         match self.messages() {
             Some(messages) => response.json(Messages { messages }),
             None => response.finish(),
-        }
-    }
-}
-
-impl From<regards_order_actors::domain::BasketError> for ApiError {
-    fn from(e: regards_order_actors::domain::BasketError) -> Self {
-        use regards_order_actors::domain::BasketError;
-        match e {
-            BasketError::SelectionNotFound(_) => ApiError::NotFound(Some(e.to_string())),
-            BasketError::HasFileFilter(_) | BasketError::HasProcessing(_) => {
-                ApiError::BadRequest(e.to_string())
-            }
         }
     }
 }

@@ -6,13 +6,13 @@ use crate::config::OrderSettings;
 use crate::orders::file_filter::FileFilter;
 use crate::orders::settings::{self, EffectiveSettings};
 use async_trait::async_trait;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use futures::TryStreamExt;
 use regards_order_actors::domain::order::{
     Bucket, DatasetTask, FileState, OrderFile, OrderHeader, OrderKind, SplitLimits, Splitter,
     SubOrder, expiration_date,
 };
-use regards_order_actors::domain::{DatasetSelection, Tenant};
+use regards_order_actors::domain::{Basket, DatasetSelection, Tenant};
 use regards_order_actors::ports::{
     CreationError, CreationPlan, IdKind, ObjectRow, OrderBuilder, Store,
 };
@@ -35,6 +35,22 @@ enum PlanError {
 impl From<regards_order_actors::ports::StoreError> for PlanError {
     fn from(e: regards_order_actors::ports::StoreError) -> Self {
         PlanError::Busy(e.to_string())
+    }
+}
+
+impl PlanError {
+    /// The creation's failure: a busy database is transient (creation is tried again), an
+    /// invalid basket is not.
+    fn into_creation_error(self, expiration: DateTime<Utc>) -> CreationError {
+        let (message, transient) = match self {
+            PlanError::Busy(message) => (message, true),
+            PlanError::Invalid(message) => (message, false),
+        };
+        CreationError {
+            message,
+            expiration,
+            transient,
+        }
     }
 }
 
@@ -135,6 +151,25 @@ impl CatalogOrderBuilder {
             splitter.add_object(kept);
         }
         Ok(())
+    }
+
+    /// Resolves every dataset selection of `basket` (none without a basket); true when any
+    /// selected an object, even if no file of it was kept.
+    async fn resolve_basket(
+        &self,
+        tenant: &Tenant,
+        basket: Option<&Basket>,
+    ) -> Result<(Vec<Resolved>, bool), PlanError> {
+        let mut resolved = Vec::new();
+        let mut any_object = false;
+        for selection in basket.iter().flat_map(|b| &b.selections) {
+            let r = self.resolve(tenant, selection).await?;
+            any_object |= r.objects > 0;
+            if !r.buckets.is_empty() {
+                resolved.push(r);
+            }
+        }
+        Ok((resolved, any_object))
     }
 
     /// Gives ids to tasks, sub-orders and files, from blocks reserved in three queries.
@@ -239,39 +274,18 @@ impl OrderBuilder for CatalogOrderBuilder {
             OrderKind::User => effective.user_suborder,
             OrderKind::App => effective.app_suborder,
         };
-        let fail = |message: String| CreationError {
-            message,
-            expiration: now + duration,
-            transient: false,
-        };
-        let busy = |e: regards_order_actors::ports::StoreError| CreationError {
-            message: e.to_string(),
-            expiration: now + duration,
-            transient: true,
-        };
-        let classify = |e: PlanError| match e {
-            PlanError::Busy(message) => CreationError {
-                message,
-                expiration: now + duration,
-                transient: true,
-            },
-            PlanError::Invalid(message) => fail(message),
-        };
+        let expiration = now + duration;
+        let failed = |e: PlanError| e.into_creation_error(expiration);
         let basket = self
             .store
             .archived_basket(tenant, header.id)
             .await
-            .map_err(busy)?;
-        let mut resolved = Vec::new();
-        let mut any_object = false;
-        for selection in basket.iter().flat_map(|b| &b.selections) {
-            let r = self.resolve(tenant, selection).await.map_err(&classify)?;
-            any_object |= r.objects > 0;
-            if !r.buckets.is_empty() {
-                resolved.push(r);
-            }
-        }
-        let plan = self.number(resolved).await.map_err(&classify)?;
+            .map_err(|e| failed(e.into()))?;
+        let (resolved, any_object) = self
+            .resolve_basket(tenant, basket.as_ref())
+            .await
+            .map_err(failed)?;
+        let plan = self.number(resolved).await.map_err(failed)?;
         Ok(CreationPlan {
             expiration: expiration_date(
                 now,

@@ -119,7 +119,8 @@ pub fn stream(
     filter: OrderFilter,
 ) -> impl futures::Stream<Item = Result<Bytes, std::io::Error>> {
     let (tx, rx) = mpsc::channel::<Result<Bytes, std::io::Error>>(BUFFERED_CHUNKS);
-    actix_web::rt::spawn(async move {
+    // On the worker thread that serves the request, as the request's own futures.
+    tokio::task::spawn_local(async move {
         if let Err(e) = write_export(store, tenant, filter, &tx).await {
             tracing::error!(error = %e, "CSV export failed");
             let _ = tx.send(Err(e)).await;

@@ -1,12 +1,12 @@
-//! Tenant settings of the order service (REGARDS-REFERENCE §9.2), stored per tenant, with
-//! the configuration's values as defaults.
+//! Tenant settings of the order service (sub-order durations, longest order lifetime), stored
+//! per tenant, with the configuration's values as defaults: their names, rules and the values
+//! order creation and expiration use.
 
 use crate::config::OrderSettings;
-use crate::http::ApiError;
 use chrono::Duration;
 use regards_order_actors::domain::Tenant;
 use regards_order_actors::domain::order::hours;
-use regards_order_actors::ports::Store;
+use regards_order_actors::ports::{Store, StoreResult};
 use serde::Serialize;
 use serde_json::{Value, json};
 
@@ -104,25 +104,36 @@ pub fn validate(name: &str, value: &Value) -> Result<(), String> {
     }
 }
 
-/// The setting as shown, with its stored value or its default.
+/// The setting as shown, with its stored value or its default; None for an unknown name.
 pub async fn read(
     store: &dyn Store,
     tenant: &Tenant,
     name: &str,
     orders: &OrderSettings,
-) -> Result<SettingDto, ApiError> {
-    let (default_value, description) = default_of(name, orders)
-        .ok_or_else(|| ApiError::NotFound(Some(format!("Unknown setting {name}"))))?;
+) -> StoreResult<Option<SettingDto>> {
+    let Some((default_value, description)) = default_of(name, orders) else {
+        return Ok(None);
+    };
     let value = store
         .setting(tenant, name)
         .await?
         .unwrap_or_else(|| default_value.clone());
-    Ok(SettingDto {
+    Ok(Some(SettingDto {
         name: name.to_owned(),
         description: description.to_owned(),
         default_value,
         value,
-    })
+    }))
+}
+
+/// The stored value of a known setting, else its default.
+async fn value_of(
+    store: &dyn Store,
+    tenant: &Tenant,
+    name: &str,
+    orders: &OrderSettings,
+) -> StoreResult<Option<Value>> {
+    Ok(read(store, tenant, name, orders).await?.map(|s| s.value))
 }
 
 /// The values in effect for `tenant`.
@@ -130,16 +141,19 @@ pub async fn effective(
     store: &dyn Store,
     tenant: &Tenant,
     orders: &OrderSettings,
-) -> Result<EffectiveSettings, ApiError> {
+) -> StoreResult<EffectiveSettings> {
     let defaults = EffectiveSettings::from_config(orders);
-    let user = read(store, tenant, USER_ORDER_PARAMETERS, orders).await?;
-    let app = read(store, tenant, APP_SUB_ORDER_DURATION, orders).await?;
-    let max = read(store, tenant, EXPIRATION_MAX, orders).await?;
+    let user = value_of(store, tenant, USER_ORDER_PARAMETERS, orders).await?;
+    let app = value_of(store, tenant, APP_SUB_ORDER_DURATION, orders).await?;
+    let max = value_of(store, tenant, EXPIRATION_MAX, orders).await?;
     let duration = |v: Option<&Value>, default| v.and_then(hours_of).map_or(default, hours);
     Ok(EffectiveSettings {
-        user_suborder: duration(user.value.get("subOrderDuration"), defaults.user_suborder),
-        app_suborder: duration(Some(&app.value), defaults.app_suborder),
-        expiration_max: duration(Some(&max.value), defaults.expiration_max),
+        user_suborder: duration(
+            user.as_ref().and_then(|u| u.get("subOrderDuration")),
+            defaults.user_suborder,
+        ),
+        app_suborder: duration(app.as_ref(), defaults.app_suborder),
+        expiration_max: duration(max.as_ref(), defaults.expiration_max),
     })
 }
 

@@ -2,11 +2,10 @@
 //! persistence actors, storages. An operator sees his tenant's orders only; INSTANCE_ADMIN,
 //! the operator of the whole instance, sees every tenant's.
 
-use crate::auth::{Authorised, Role, roles};
+use crate::auth::{Authorised, roles};
 use crate::http::ApiError;
 use crate::state::AppState;
 use actix_web::{HttpResponse, get, web};
-use serde_json::json;
 
 /// Registers the resource.
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -24,15 +23,6 @@ pub(super) async fn actors(
     caller: Authorised<roles::Admin>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let scope = (caller.role != Role::InstanceAdmin).then_some(&caller.tenant);
-    let status = state.engine.status(scope).await?;
-    let storages: Vec<_> = state
-        .storages
-        .all()
-        .iter()
-        .map(|s| json!({"name": s.name(), "kind": s.kind(), "inFlight": s.in_flight()}))
-        .collect();
-    let mut body = serde_json::to_value(&status).map_err(|e| ApiError::Internal(e.into()))?;
-    body["storages"] = json!(storages);
-    Ok(HttpResponse::Ok().json(body))
+    let view = state.operations.engine_view(&caller.requester()).await?;
+    Ok(HttpResponse::Ok().json(view))
 }

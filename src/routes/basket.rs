@@ -1,7 +1,9 @@
-//! BasketController (`/order/basket`), every endpoint REGISTERED_USER.
+//! The caller's basket (`/order/basket`), every endpoint REGISTERED_USER: read, emptied,
+//! selections added by query or by an uploaded list of provider ids, dataset and item
+//! selections removed, processing and file filters set. "No basket" answers 204.
 
 use crate::auth::{Authorised, roles};
-use crate::basket::{BasketDto, MAX_UPLOAD_BYTES, provider_id_lines};
+use crate::basket::{BasketDto, MAX_UPLOAD_BYTES};
 use crate::http::{ApiError, EntityModel, JsonObject, Messages, from_object};
 use crate::state::AppState;
 use actix_multipart::Multipart;
@@ -57,11 +59,15 @@ impl utoipa::PartialSchema for ProviderIdsForm {
 
 impl utoipa::ToSchema for ProviderIdsForm {}
 
-fn answer(basket: &Basket) -> HttpResponse {
-    HttpResponse::Ok().json(EntityModel::bare(BasketDto::from(basket)))
+/// 200 with the basket, or 204 when there is none (or nothing was selected).
+fn answer(basket: Option<Basket>) -> HttpResponse {
+    match basket {
+        Some(basket) => HttpResponse::Ok().json(EntityModel::bare(BasketDto::from(&basket))),
+        None => HttpResponse::NoContent().finish(),
+    }
 }
 
-/// D1: the caller's basket, 204 when none.
+/// The caller's basket, 204 when none.
 #[utoipa::path(get, path = "/order/basket", tag = "basket",
     responses((status = 200, body = BasketModel), (status = 204, description = "no basket")))]
 #[get("/order/basket")]
@@ -69,10 +75,10 @@ pub(super) async fn get_basket(
     caller: Authorised<roles::RegisteredUser>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(answer(&state.baskets.get(&caller).await?))
+    Ok(answer(state.baskets.get(&caller.requester()).await?))
 }
 
-/// D2: deletes the basket; always 204.
+/// Deletes the basket; always 204.
 #[utoipa::path(delete, path = "/order/basket", tag = "basket",
     responses((status = 204, description = "basket deleted")))]
 #[delete("/order/basket")]
@@ -80,11 +86,11 @@ pub(super) async fn empty_basket(
     caller: Authorised<roles::RegisteredUser>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    state.baskets.clear(&caller).await?;
+    state.baskets.clear(&caller.requester()).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// D3: adds a selection.
+/// Adds a selection; 204 when it selects no orderable file.
 #[utoipa::path(post, path = "/order/basket/selection", tag = "basket",
     request_body = BasketSelectionRequest,
     responses((status = 200, body = BasketModel), (status = 204, description = "no file selected"),
@@ -95,15 +101,15 @@ pub(super) async fn add_selection(
     state: web::Data<AppState>,
     body: JsonObject<BasketSelectionRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(answer(
-        &state
-            .baskets
-            .add_selection(&caller, body.into_inner())
-            .await?,
-    ))
+    let basket = state
+        .baskets
+        .add_selection(&caller.requester(), body.into_inner())
+        .await?;
+    Ok(answer(basket))
 }
 
-/// D4: adds the objects of the provider ids listed in the multipart part `file`.
+/// Adds the objects of the provider ids listed in the multipart part `file`; 204 when none
+/// is found.
 #[utoipa::path(post, path = "/order/basket/selection/upload", tag = "basket",
     request_body(content = ProviderIdsForm, content_type = "multipart/form-data"),
     responses((status = 200, body = BasketModel), (status = 204, description = "nothing found"),
@@ -112,8 +118,18 @@ pub(super) async fn add_selection(
 pub(super) async fn upload_selection(
     caller: Authorised<roles::RegisteredUser>,
     state: web::Data<AppState>,
-    mut form: Multipart,
+    form: Multipart,
 ) -> Result<HttpResponse, ApiError> {
+    let text = file_part(form).await?;
+    let basket = state
+        .baskets
+        .add_uploaded(&caller.requester(), &text)
+        .await?;
+    Ok(answer(basket))
+}
+
+/// The text of the part `file` (400 when missing or not UTF-8, 413 when too large).
+async fn file_part(mut form: Multipart) -> Result<String, ApiError> {
     let mut text = None;
     while let Some(mut field) = form.try_next().await.map_err(bad_multipart)? {
         if field.name() != Some("file") {
@@ -132,23 +148,14 @@ pub(super) async fn upload_selection(
             ApiError::BadRequest("The file must be UTF-8 text, one provider id per line".into())
         })?);
     }
-    let Some(text) = text else {
-        return Err(ApiError::BadRequest(
-            "Required request part 'file' is not present".into(),
-        ));
-    };
-    let ids = provider_id_lines(&text)?;
-    if ids.is_empty() {
-        return Err(ApiError::NoContent);
-    }
-    Ok(answer(&state.baskets.add_provider_ids(&caller, ids).await?))
+    text.ok_or_else(|| ApiError::BadRequest("Required request part 'file' is not present".into()))
 }
 
 fn bad_multipart(e: actix_multipart::MultipartError) -> ApiError {
     ApiError::BadRequest(format!("Malformed multipart request: {e}"))
 }
 
-/// D5: removes a dataset selection.
+/// Removes a dataset selection.
 #[utoipa::path(delete, path = "/order/basket/dataset/{datasetSelectionId}", tag = "basket",
     params(("datasetSelectionId" = i64, Path, description = "id of the dataset selection")),
     responses((status = 200, body = BasketModel), (status = 204, description = "no basket")))]
@@ -158,10 +165,14 @@ pub(super) async fn remove_dataset(
     state: web::Data<AppState>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(answer(&state.baskets.remove_dataset(&caller, *id).await?))
+    let basket = state
+        .baskets
+        .remove_dataset(&caller.requester(), *id)
+        .await?;
+    Ok(answer(basket))
 }
 
-/// D6: removes one dated item selection (the date is URL-encoded ISO-8601).
+/// Removes one dated item selection (the date is URL-encoded ISO-8601).
 #[utoipa::path(delete, path = "/order/basket/dataset/{datasetSelectionId}/{itemsSelectionDate}", tag = "basket",
     params(("datasetSelectionId" = i64, Path, description = "id of the dataset selection"), ("itemsSelectionDate" = String, Path, format = DateTime, description = "ISO-8601 date of the item selection")),
     responses((status = 200, body = BasketModel), (status = 204, description = "no basket"),
@@ -175,10 +186,14 @@ pub(super) async fn remove_item(
     let (id, date) = path.into_inner();
     let date = dates::parse(&date)
         .ok_or_else(|| ApiError::BadRequest(format!("Invalid date '{date}'")))?;
-    Ok(answer(&state.baskets.remove_item(&caller, id, date).await?))
+    let basket = state
+        .baskets
+        .remove_item(&caller.requester(), id, date)
+        .await?;
+    Ok(answer(basket))
 }
 
-/// D7: attaches a processing (an empty body detaches it).
+/// Attaches a processing (an empty body detaches it).
 #[utoipa::path(put, path = "/order/basket/dataset/{datasetSelectionId}/updateProcessing", tag = "basket",
     params(("datasetSelectionId" = i64, Path, description = "id of the dataset selection")), request_body = Option<ProcessDatasetDescription>,
     responses((status = 200, body = BasketModel), (status = 204, description = "no basket"),
@@ -196,12 +211,14 @@ pub(super) async fn update_processing(
     {
         return Err(ApiError::unprocessable("processBusinessId must be a UUID"));
     }
-    Ok(answer(
-        &state.baskets.set_processing(&caller, *id, process).await?,
-    ))
+    let basket = state
+        .baskets
+        .set_processing(&caller.requester(), *id, process)
+        .await?;
+    Ok(answer(basket))
 }
 
-/// D8: sets a file filter (an empty body removes it); an invalid regex is a 400.
+/// Sets a file filter (an empty body removes it); an invalid regex is a 400.
 #[utoipa::path(put, path = "/order/basket/dataset/{datasetSelectionId}/updateFileFilters", tag = "basket",
     params(("datasetSelectionId" = i64, Path, description = "id of the dataset selection")), request_body = Option<FileSelectionDescription>,
     responses((status = 200, body = BasketModel), (status = 204, description = "no basket"),
@@ -217,9 +234,11 @@ pub(super) async fn update_file_filters(
     if let Some(f) = &filter {
         validate_filter(f)?;
     }
-    Ok(answer(
-        &state.baskets.set_file_filter(&caller, *id, filter).await?,
-    ))
+    let basket = state
+        .baskets
+        .set_file_filter(&caller.requester(), *id, filter)
+        .await?;
+    Ok(answer(basket))
 }
 
 fn validate_filter(filter: &FileSelectionDescription) -> Result<(), ApiError> {

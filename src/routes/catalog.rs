@@ -2,7 +2,6 @@
 
 use crate::auth::{Authorised, roles};
 use crate::catalog::import::ImportReport;
-use crate::catalog::import::import_bytes;
 use crate::http::{ApiError, Messages};
 use crate::state::AppState;
 use actix_web::{HttpResponse, post, web};
@@ -65,20 +64,9 @@ pub(super) async fn import(
     query: web::Query<ImportQuery>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let report = import_bytes(
-        state.store.as_ref(),
-        &caller.tenant,
-        body,
-        query.base.as_deref(),
-        state.storages.owns_location(),
-    )
-    .await
-    .map_err(|e| {
-        if e.is_client_error() {
-            ApiError::unprocessable(e.to_string())
-        } else {
-            ApiError::Internal(anyhow::Error::new(e))
-        }
-    })?;
+    let report = state
+        .catalog
+        .import(&caller.requester(), body, query.base.as_deref())
+        .await?;
     Ok(HttpResponse::Ok().json(report))
 }

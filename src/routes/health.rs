@@ -1,11 +1,10 @@
 //! `/health`, `/ready` and `/metrics`: no authentication.
 
+use crate::app::Readiness;
 use crate::http::RETRY_AFTER_SECS;
 use crate::state::AppState;
 use actix_web::http::header;
 use actix_web::{HttpResponse, get, web};
-use regards_order_actors::engine::health::PING_TIMEOUT;
-use regards_order_actors::ports::StoreError;
 use serde_json::json;
 
 /// Registers the resource.
@@ -25,37 +24,12 @@ pub(super) async fn health() -> HttpResponse {
 #[utoipa::path(get, path = "/ready", tag = "operations", responses((status = 200, description = "database reachable"), (status = 503, description = "database down or engine stopped")))]
 #[get("/ready")]
 pub(super) async fn ready(state: web::Data<AppState>) -> HttpResponse {
-    let backend = state.store.backend();
-    let down = |reason: &str| {
-        HttpResponse::ServiceUnavailable()
+    let backend = state.operations.backend();
+    match state.operations.readiness().await {
+        Readiness::Up => HttpResponse::Ok().json(json!({"status": "UP", "database": backend})),
+        Readiness::Down(reason) => HttpResponse::ServiceUnavailable()
             .insert_header((header::RETRY_AFTER, RETRY_AFTER_SECS.to_string()))
-            .json(json!({"status": "DOWN", "database": backend, "reason": reason}))
-    };
-    if !state.engine.is_running() {
-        return down("the order engine is stopped");
-    }
-    let database = state.engine.database();
-    if !database.is_up() {
-        return down("the database is unavailable");
-    }
-    match tokio::time::timeout(PING_TIMEOUT, state.store.ping()).await {
-        Ok(Ok(())) => HttpResponse::Ok().json(json!({"status": "UP", "database": backend})),
-        Ok(Err(e)) => {
-            database.report_failure(&unavailable(e));
-            down("the database is unavailable")
-        }
-        Err(_) => {
-            database.report_failure(&StoreError::Unavailable("no answer to a ping".into()));
-            down("the database does not answer")
-        }
-    }
-}
-
-/// A failed ping is the database's availability, whatever its cause.
-fn unavailable(e: StoreError) -> StoreError {
-    match e {
-        StoreError::Unavailable(_) => e,
-        other => StoreError::Unavailable(Box::new(other)),
+            .json(json!({"status": "DOWN", "database": backend, "reason": reason})),
     }
 }
 
@@ -63,6 +37,7 @@ fn unavailable(e: StoreError) -> StoreError {
 #[utoipa::path(get, path = "/metrics", tag = "operations", responses((status = 200, description = "Prometheus text format", content_type = "text/plain")))]
 #[get("/metrics")]
 pub(super) async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+    let actors = state.operations.actor_counts();
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")
         .body(format!(
@@ -73,7 +48,7 @@ pub(super) async fn metrics(state: web::Data<AppState>) -> HttpResponse {
              # TYPE regards_order_actor_restarts_total counter\n\
              regards_order_actor_restarts_total {}\n",
             state.metrics.render(),
-            state.engine.active_count(),
-            state.engine.restarts()
+            actors.active,
+            actors.restarts
         ))
 }

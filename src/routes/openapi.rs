@@ -27,7 +27,7 @@ use utoipa::{Modify, OpenApi};
         super::basket::update_file_filters,
         super::orders::create::create_user_order,
         super::orders::create::create_app_order,
-        super::orders::create::apply_order,
+        super::orders::apply::apply_order,
         super::orders::read::get_order,
         super::orders::read::my_orders,
         super::orders::lifecycle::pause_order,

@@ -2,7 +2,7 @@
 
 use crate::auth::{Authorised, roles};
 use crate::http::{ApiError, EntityModel, JsonObject};
-use crate::orders::settings::{self, NAMES, SettingDto};
+use crate::orders::settings::SettingDto;
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, delete, get, put, web};
 use serde::Deserialize;
@@ -38,9 +38,20 @@ pub(super) async fn list_settings(
     state: web::Data<AppState>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let pairs = serde_urlencoded::from_str::<Vec<(String, String)>>(req.query_string())
+    let names = asked_names(req.query_string())?;
+    let settings = state
+        .tenant_settings
+        .list(&caller.requester(), &names)
+        .await?;
+    let out: Vec<_> = settings.into_iter().map(EntityModel::bare).collect();
+    Ok(HttpResponse::Ok().json(out))
+}
+
+/// The names of the `names` parameters (comma-separated or repeated), blanks skipped.
+fn asked_names(query: &str) -> Result<Vec<String>, ApiError> {
+    let pairs = serde_urlencoded::from_str::<Vec<(String, String)>>(query)
         .map_err(|e| ApiError::BadRequest(format!("Invalid query: {e}")))?;
-    let asked: Vec<String> = pairs
+    Ok(pairs
         .into_iter()
         .filter(|(k, _)| k == "names")
         .flat_map(|(_, v)| {
@@ -49,22 +60,7 @@ pub(super) async fn list_settings(
                 .collect::<Vec<_>>()
         })
         .filter(|n| !n.is_empty())
-        .collect();
-    let mut out = Vec::new();
-    for name in NAMES
-        .iter()
-        .filter(|n| asked.is_empty() || asked.iter().any(|a| a == *n))
-    {
-        let dto = settings::read(
-            state.store.as_ref(),
-            &caller.tenant,
-            name,
-            &state.settings.orders,
-        )
-        .await?;
-        out.push(EntityModel::bare(dto));
-    }
-    Ok(HttpResponse::Ok().json(out))
+        .collect())
 }
 
 /// Sets a value (422 when invalid, 404 for an unknown setting).
@@ -79,22 +75,11 @@ pub(super) async fn update_setting(
     name: web::Path<String>,
     body: JsonObject<SettingValue>,
 ) -> Result<HttpResponse, ApiError> {
-    if settings::default_of(&name, &state.settings.orders).is_none() {
-        return Err(ApiError::NotFound(Some(format!("Unknown setting {name}"))));
-    }
-    settings::validate(&name, &body.value).map_err(ApiError::unprocessable)?;
-    state
-        .store
-        .put_setting(&caller.tenant, &name, &body.value)
+    let setting = state
+        .tenant_settings
+        .update(&caller.requester(), &name, &body.value)
         .await?;
-    let dto = settings::read(
-        state.store.as_ref(),
-        &caller.tenant,
-        &name,
-        &state.settings.orders,
-    )
-    .await?;
-    Ok(HttpResponse::Ok().json(EntityModel::bare(dto)))
+    Ok(HttpResponse::Ok().json(EntityModel::bare(setting)))
 }
 
 /// Resets a setting to its default.
@@ -107,16 +92,9 @@ pub(super) async fn reset_setting(
     state: web::Data<AppState>,
     name: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    if settings::default_of(&name, &state.settings.orders).is_none() {
-        return Err(ApiError::NotFound(Some(format!("Unknown setting {name}"))));
-    }
-    state.store.delete_setting(&caller.tenant, &name).await?;
-    let dto = settings::read(
-        state.store.as_ref(),
-        &caller.tenant,
-        &name,
-        &state.settings.orders,
-    )
-    .await?;
-    Ok(HttpResponse::Ok().json(EntityModel::bare(dto)))
+    let setting = state
+        .tenant_settings
+        .reset(&caller.requester(), &name)
+        .await?;
+    Ok(HttpResponse::Ok().json(EntityModel::bare(setting)))
 }

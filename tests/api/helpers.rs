@@ -1,6 +1,6 @@
 //! `spawn_app` and `TestApp`: one method per endpoint so that tests read arrange / act / assert.
 
-use regards_order::auth::{Role, TokenCodec};
+use regards_order::auth::{OrderTokenCodec, Role, TokenCodec};
 use regards_order::config::Settings;
 use regards_order::startup::Application;
 use reqwest::{Client, RequestBuilder, Response};
@@ -27,9 +27,17 @@ pub struct TestApp {
     pub backend: Backend,
     /// The database of this test, for the CLI tests.
     pub database_url: String,
-    /// The service's state: its store and engine, for what no endpoint shows.
-    pub state: actix_web::web::Data<regards_order::state::AppState>,
+    /// The service's insides, for what no endpoint shows.
+    pub state: Internals,
     pg_database: Option<(String, String)>,
+}
+
+/// What a test reaches behind the service's endpoints.
+pub struct Internals {
+    pub store: std::sync::Arc<dyn regards_order_actors::ports::Store>,
+    pub engine: regards_order_actors::engine::Engine,
+    /// Issues order tokens as the service signs them.
+    pub order_tokens: OrderTokenCodec,
 }
 
 /// Generates one test per backend for each named `async fn(TestApp)` of the calling module.
@@ -109,11 +117,16 @@ pub async fn spawn_app_with(
     configure(&mut settings, dir.path());
     let database_url = settings.effective_database_url();
     let tokens = TokenCodec::new(&settings.auth.jwt_secret);
+    let order_tokens = OrderTokenCodec::new(&settings.auth.order_secret);
     let app = Application::build(settings)
         .await
         .expect("application builds");
     let address = format!("http://{}", app.address());
-    let state = app.state();
+    let state = Internals {
+        store: app.store(),
+        engine: app.engine(),
+        order_tokens,
+    };
     actix_web::rt::spawn(app.run_until_stopped());
     TestApp {
         address,

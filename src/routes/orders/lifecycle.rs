@@ -1,54 +1,11 @@
-//! A5 pause, A6 resume, A8 retry, A9 delete, A10 remove: the order's actor decides; refusals
-//! answer 401 with the original's reason code.
+//! The lifecycle actions on an order: pause, resume, retry, delete (soft) and remove (for
+//! good). Each answers 200 with no body; 404 for an unknown order, 401 with the original's
+//! reason code when the order's state or the caller's role refuses the action.
 
-use crate::auth::{Authorised, Caller, roles};
+use crate::auth::{Authorised, roles};
 use crate::http::ApiError;
-use crate::orders::settings;
 use crate::state::AppState;
-use actix_web::{HttpMessage, HttpRequest, HttpResponse, delete, put, web};
-use regards_order_actors::domain::order::OrderKind;
-use regards_order_actors::engine::{Action, OrderSnapshot, Requester};
-use tracing_actix_web::RequestId;
-
-/// Who asks, with the request id for the actor's logs.
-pub(super) fn requester(caller: &Caller, req: &HttpRequest) -> Requester {
-    Requester {
-        email: caller.email.clone(),
-        is_admin: caller.role.is_admin(),
-        request_id: req
-            .extensions()
-            .get::<RequestId>()
-            .map(|id| id.to_string())
-            .unwrap_or_default(),
-    }
-}
-
-/// Runs `action` on the order: 404 unknown, 401 refused, 503 when it could not be committed.
-pub(super) async fn act(
-    state: &AppState,
-    caller: &Caller,
-    req: &HttpRequest,
-    id: i64,
-    action: Action,
-) -> Result<OrderSnapshot, ApiError> {
-    let requester = requester(caller, req);
-    let snapshot = state
-        .engine
-        .act(&caller.tenant, id, action, requester)
-        .await?;
-    Ok(snapshot)
-}
-
-async fn run(
-    caller: Authorised<roles::RegisteredUser>,
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    id: i64,
-    action: Action,
-) -> Result<HttpResponse, ApiError> {
-    act(&state, &caller, &req, id, action).await?;
-    Ok(HttpResponse::Ok().finish())
-}
+use actix_web::{HttpResponse, delete, put, web};
 
 /// Pauses the order (retrievals stop launching).
 #[utoipa::path(put, path = "/user/orders/pause/{orderId}", tag = "orders",
@@ -58,10 +15,10 @@ async fn run(
 pub(crate) async fn pause_order(
     caller: Authorised<roles::RegisteredUser>,
     state: web::Data<AppState>,
-    req: HttpRequest,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    run(caller, state, req, *id, Action::Pause).await
+    state.orders.pause(&caller.requester(), *id).await?;
+    Ok(HttpResponse::Ok().finish())
 }
 
 /// Resumes a paused order once its retrievals have ended.
@@ -72,10 +29,10 @@ pub(crate) async fn pause_order(
 pub(crate) async fn resume_order(
     caller: Authorised<roles::RegisteredUser>,
     state: web::Data<AppState>,
-    req: HttpRequest,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    run(caller, state, req, *id, Action::Resume).await
+    state.orders.resume(&caller.requester(), *id).await?;
+    Ok(HttpResponse::Ok().finish())
 }
 
 /// Retries the files in error.
@@ -86,25 +43,10 @@ pub(crate) async fn resume_order(
 pub(crate) async fn retry_order(
     caller: Authorised<roles::RegisteredUser>,
     state: web::Data<AppState>,
-    req: HttpRequest,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    let orders = &state.settings.orders;
-    let effective = settings::effective(state.store.as_ref(), &caller.tenant, orders).await?;
-    let kind = state
-        .store
-        .order_header(&caller.tenant, *id)
-        .await?
-        .map(|o| o.header.kind);
-    let suborder_duration = match kind {
-        Some(OrderKind::App) => effective.app_suborder,
-        _ => effective.user_suborder,
-    };
-    let action = Action::Retry {
-        suborder_duration,
-        max_lifetime: effective.expiration_max,
-    };
-    run(caller, state, req, *id, action).await
+    state.orders.retry(&caller.requester(), *id).await?;
+    Ok(HttpResponse::Ok().finish())
 }
 
 /// Deletes the order (soft): its files go, the order stays as DELETED.
@@ -115,10 +57,10 @@ pub(crate) async fn retry_order(
 pub(crate) async fn delete_order(
     caller: Authorised<roles::RegisteredUser>,
     state: web::Data<AppState>,
-    req: HttpRequest,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    run(caller, state, req, *id, Action::Delete).await
+    state.orders.delete(&caller.requester(), *id).await?;
+    Ok(HttpResponse::Ok().finish())
 }
 
 /// Removes a deleted order for good (PROJECT_ADMIN and INSTANCE_ADMIN only).
@@ -129,9 +71,8 @@ pub(crate) async fn delete_order(
 pub(crate) async fn remove_order(
     caller: Authorised<roles::InstanceAdmin>,
     state: web::Data<AppState>,
-    req: HttpRequest,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    act(&state, &caller, &req, *id, Action::Remove).await?;
+    state.orders.remove(&caller.requester(), *id).await?;
     Ok(HttpResponse::Ok().finish())
 }

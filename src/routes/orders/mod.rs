@@ -1,24 +1,27 @@
-//! OrderController: creation, reading, lifecycle actions, search and CSV.
+//! The orders resource: creation (from the basket, automatic, restart), reading, lifecycle
+//! actions, the operators' search and the CSV export.
 
+pub(crate) mod apply;
 pub(crate) mod create;
 pub(crate) mod lifecycle;
+mod links;
 pub(crate) mod read;
 pub(crate) mod search;
+mod search_body;
 
-use create::{apply_order, create_app_order, create_user_order, restart_order};
+use apply::apply_order;
+use create::{create_app_order, create_user_order, restart_order};
 use lifecycle::{delete_order, pause_order, remove_order, resume_order, retry_order};
 use read::{get_order, my_orders};
 use search::{export_csv, search_orders};
 
-use crate::auth::Caller;
-use crate::http::{ApiError, EntityModel, PagedModel, Paging};
-use crate::orders::dto::{OrderDto, order_links};
-use crate::state::AppState;
-use actix_web::HttpResponse;
+use crate::app::orders::OrderListing;
+use crate::auth::Role;
+use crate::http::{EntityModel, PagedModel, Paging};
+use crate::orders::dto::OrderDto;
 use actix_web::web;
-use regards_order_actors::domain::order::OrderStatus;
-use regards_order_actors::domain::order::{DatasetTask, OrderHeader};
-use regards_order_actors::ports::{OrderFilter, OrderSort, PageRequest};
+use links::order_links;
+use regards_order_actors::engine::OrderSnapshot;
 
 /// Registers the resource (paths with fixed segments before the `{id}` ones).
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -37,50 +40,34 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(delete_order);
 }
 
-/// `EntityModel<OrderDto>` with the links the caller may follow.
-pub(crate) fn order_model(
-    state: &AppState,
-    caller: &Caller,
-    header: &OrderHeader,
-    tasks: &[DatasetTask],
-    effectively_paused: bool,
-) -> EntityModel<OrderDto> {
+/// `EntityModel<OrderDto>` with the links `role` may follow.
+pub(crate) fn order_model(base: &str, role: Role, order: &OrderSnapshot) -> EntityModel<OrderDto> {
     EntityModel {
-        content: OrderDto::new(header, tasks),
-        links: order_links(&state.public_url, header, tasks, effectively_paused, caller),
+        content: OrderDto::new(&order.header, &order.tasks),
+        links: order_links(
+            base,
+            &order.header,
+            &order.tasks,
+            order.effectively_paused,
+            role,
+        ),
     }
 }
 
-/// Reads a page of orders matching `filter` and answers it as `PagedModel<EntityModel<OrderDto>>`
-/// with links to `path`.
-pub(crate) async fn orders_page(
-    state: &AppState,
-    caller: &Caller,
-    filter: &OrderFilter,
+/// A listing as `PagedModel<EntityModel<OrderDto>>` with links to `base` + `path`.
+pub(crate) fn orders_page(
+    base: &str,
+    role: Role,
+    listing: &OrderListing,
     paging: &Paging,
-    sort: Vec<(OrderSort, bool)>,
     path: &str,
-) -> Result<HttpResponse, ApiError> {
-    let request = PageRequest {
-        page: paging.page,
-        size: paging.size,
-        sort,
-    };
-    let page = state
-        .store
-        .search_orders(&caller.tenant, filter, &request)
-        .await?;
-    let content = page
+) -> PagedModel<OrderDto> {
+    let content = listing
         .orders
         .iter()
-        .map(|o| {
-            // Listed orders are read from the database: a PAUSED one there has no run left.
-            let paused = o.header.status == OrderStatus::Paused;
-            order_model(state, caller, &o.header, &o.tasks, paused)
-        })
+        .map(|o| order_model(base, role, o))
         .collect();
-    let url = format!("{}{path}", state.public_url);
-    Ok(HttpResponse::Ok().json(PagedModel::new(content, page.total, paging, &url)))
+    PagedModel::new(content, listing.total, paging, &format!("{base}{path}"))
 }
 
 /// `PagedModel<EntityModel<OrderDto>>`, for the OpenAPI document.

@@ -1,14 +1,15 @@
-//! A11 admin search and A12 CSV export (EXPLOIT).
+//! `POST /orders/search`: the operators' search of the tenant's orders; `POST /orders/csv`:
+//! the same selection as CSV (EXPLOIT).
 
+use super::orders_page;
+use super::search_body::SearchRequestParameters;
 use crate::auth::{Authorised, roles};
 use crate::downloads::guard::StreamGuard;
 use crate::http::{ApiError, JsonObject, Paging};
-use crate::orders::csv;
-use crate::orders::search::SearchRequestParameters;
 use crate::state::AppState;
 use actix_web::http::header::{ACCEPT, CONTENT_DISPOSITION};
 use actix_web::{HttpRequest, HttpResponse, post, web};
-use regards_order_actors::ports::OrderSort;
+use regards_order_actors::ports::{OrderSort, PageRequest};
 
 /// Every order of the tenant matching the filters (DELETED included), 10 per page by
 /// default, newest first.
@@ -27,16 +28,34 @@ pub(crate) async fn search_orders(
 ) -> Result<HttpResponse, ApiError> {
     let filter = body.to_filter()?;
     let paging = Paging::from_request(&req, 10)?;
+    let request = page_request(&paging)?;
+    let listing = state
+        .orders
+        .search(&caller.requester(), &filter, request)
+        .await?;
+    let page = orders_page(
+        &state.public_url,
+        caller.role,
+        &listing,
+        &paging,
+        "/orders/search",
+    );
+    Ok(HttpResponse::Ok().json(page))
+}
+
+/// The page asked, its sort keys checked (400 for a property orders cannot be sorted by).
+fn page_request(paging: &Paging) -> Result<PageRequest, ApiError> {
     let mut sort = Vec::new();
     for (property, descending) in &paging.sort {
         let key = OrderSort::parse(property)
             .ok_or_else(|| ApiError::BadRequest(format!("Cannot sort by '{property}'")))?;
         sort.push((key, *descending));
     }
-    if sort.is_empty() {
-        sort.push((OrderSort::CreationDate, true));
-    }
-    super::orders_page(&state, &caller, &filter, &paging, sort, "/orders/search").await
+    Ok(PageRequest {
+        page: paging.page,
+        size: paging.size,
+        sort,
+    })
 }
 
 /// True when the client accepts `text/csv` (no Accept header accepts everything).
@@ -70,7 +89,7 @@ pub(crate) async fn export_csv(
     }
     let filter = body.to_filter()?;
     let guard = StreamGuard::take(&state, &req, &caller.tenant, &caller.email)?;
-    let body = csv::stream(state.store.clone(), caller.tenant.clone(), filter);
+    let body = state.orders.export_csv(&caller.requester(), filter);
     Ok(guard.protect(
         HttpResponse::Ok()
             .content_type("text/csv")

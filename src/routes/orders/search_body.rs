@@ -1,4 +1,4 @@
-//! SearchRequestParameters (admin search and CSV) → the store's filter.
+//! The body of the operators' search and of the CSV export, read into the store's filter.
 
 use crate::http::ApiError;
 use chrono::{DateTime, Utc};
@@ -15,7 +15,11 @@ pub struct StatusRestriction {
     pub values: Option<Vec<String>>,
     #[schema(required = true, nullable = false, value_type = StatusMode)]
     pub mode: Option<String>,
+    /// Accepted as the original does, and unused: statuses are names, matched exactly.
+    #[allow(dead_code)]
     pub match_mode: Option<String>,
+    /// Accepted as the original does, and unused (see `match_mode`).
+    #[allow(dead_code)]
     pub ignore_case: Option<bool>,
 }
 

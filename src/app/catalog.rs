@@ -1,0 +1,50 @@
+//! The catalogue held by the service: STAC documents imported into the requester's tenant.
+
+use super::{AppError, AppResult, Requester};
+use crate::catalog::import::{ImportReport, OwnsLocation, import_bytes};
+use bytes::Bytes;
+use regards_order_actors::ports::Store;
+use std::sync::Arc;
+
+/// Imports catalogue data.
+#[derive(Clone)]
+pub struct CatalogService {
+    store: Arc<dyn Store>,
+    /// Whether a configured storage owns a file's location (the others are reported).
+    owns_location: OwnsLocation,
+}
+
+impl CatalogService {
+    /// A service writing into `store`, checking locations with `owns_location`.
+    pub fn new(store: Arc<dyn Store>, owns_location: OwnsLocation) -> Self {
+        Self {
+            store,
+            owns_location,
+        }
+    }
+
+    /// Imports a STAC Collection, Item or ItemCollection; relative hrefs resolve against
+    /// `base`. A document that cannot be imported is unprocessable.
+    pub async fn import(
+        &self,
+        requester: &Requester,
+        document: Bytes,
+        base: Option<&str>,
+    ) -> AppResult<ImportReport> {
+        import_bytes(
+            self.store.as_ref(),
+            &requester.tenant,
+            document,
+            base,
+            self.owns_location.clone(),
+        )
+        .await
+        .map_err(|e| {
+            if e.is_client_error() {
+                AppError::unprocessable(e.to_string())
+            } else {
+                AppError::Internal(anyhow::Error::new(e))
+            }
+        })
+    }
+}

@@ -1,0 +1,127 @@
+//! What operators watch: the engine's actors and the storages, readiness to take requests,
+//! and the engine's counters.
+
+use super::{AppResult, Requester, Role};
+use crate::storage::Storages;
+use regards_order_actors::engine::health::PING_TIMEOUT;
+use regards_order_actors::engine::{Engine, EngineStatus};
+use regards_order_actors::ports::{Store, StoreError};
+use serde::Serialize;
+use std::sync::Arc;
+
+/// The engine live, with the storages.
+#[derive(Debug, Clone, Serialize)]
+pub struct EngineView {
+    #[serde(flatten)]
+    pub status: EngineStatus,
+    pub storages: Vec<StorageFigures>,
+}
+
+/// A storage and the retrievals it runs now.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StorageFigures {
+    pub name: String,
+    pub kind: &'static str,
+    pub in_flight: usize,
+}
+
+/// Whether the service can take requests.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Readiness {
+    Up,
+    /// Not now, and why.
+    Down(&'static str),
+}
+
+/// Counters of the engine's order actors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ActorCounts {
+    /// Order actors alive.
+    pub active: usize,
+    /// Order actors re-created after they died, since start.
+    pub restarts: u64,
+}
+
+/// Looks at the engine, the database and the storages.
+#[derive(Clone)]
+pub struct OperationsService {
+    store: Arc<dyn Store>,
+    engine: Engine,
+    storages: Arc<Storages>,
+}
+
+impl OperationsService {
+    /// A service over the running engine, its database and the storages.
+    pub fn new(store: Arc<dyn Store>, engine: Engine, storages: Arc<Storages>) -> Self {
+        Self {
+            store,
+            engine,
+            storages,
+        }
+    }
+
+    /// Every actor of the engine with its figures, and the storages. Orders, restarts and
+    /// slots are the requester's tenant's unless he is INSTANCE_ADMIN, the operator of the
+    /// whole instance; the persistence actors and the storages are shared by every tenant and
+    /// shown whole (counts, no order).
+    pub async fn engine_view(&self, requester: &Requester) -> AppResult<EngineView> {
+        let scope = (requester.role != Role::InstanceAdmin).then_some(&requester.tenant);
+        let status = self.engine.status(scope).await?;
+        let storages = self
+            .storages
+            .all()
+            .iter()
+            .map(|s| StorageFigures {
+                name: s.name().to_owned(),
+                kind: s.kind(),
+                in_flight: s.in_flight(),
+            })
+            .collect();
+        Ok(EngineView { status, storages })
+    }
+
+    /// Up when the engine runs and the database answers a ping within `PING_TIMEOUT`; a
+    /// failed ping is reported to the engine's view of the database.
+    pub async fn readiness(&self) -> Readiness {
+        if !self.engine.is_running() {
+            return Readiness::Down("the order engine is stopped");
+        }
+        let database = self.engine.database();
+        if !database.is_up() {
+            return Readiness::Down("the database is unavailable");
+        }
+        match tokio::time::timeout(PING_TIMEOUT, self.store.ping()).await {
+            Ok(Ok(())) => Readiness::Up,
+            Ok(Err(e)) => {
+                database.report_failure(&unavailable(e));
+                Readiness::Down("the database is unavailable")
+            }
+            Err(_) => {
+                database.report_failure(&StoreError::Unavailable("no answer to a ping".into()));
+                Readiness::Down("the database does not answer")
+            }
+        }
+    }
+
+    /// Short name of the database's backend (`sqlite`, `postgres`).
+    pub fn backend(&self) -> &'static str {
+        self.store.backend()
+    }
+
+    /// The engine's counters.
+    pub fn actor_counts(&self) -> ActorCounts {
+        ActorCounts {
+            active: self.engine.active_count(),
+            restarts: self.engine.restarts(),
+        }
+    }
+}
+
+/// A failed ping is the database's availability, whatever its cause.
+fn unavailable(e: StoreError) -> StoreError {
+    match e {
+        StoreError::Unavailable(_) => e,
+        other => StoreError::Unavailable(Box::new(other)),
+    }
+}
