@@ -3,20 +3,20 @@
 use super::{AppError, AppResult, Requester};
 use crate::catalog::import::{ImportReport, OwnsLocation, import_bytes};
 use bytes::Bytes;
-use regards_order_actors::ports::Store;
+use regards_order_actors::ports::CatalogStore;
 use std::sync::Arc;
 
 /// Imports catalogue data.
 #[derive(Clone)]
 pub struct CatalogService {
-    store: Arc<dyn Store>,
+    store: Arc<dyn CatalogStore>,
     /// Whether a configured storage owns a file's location (the others are reported).
     owns_location: OwnsLocation,
 }
 
 impl CatalogService {
     /// A service writing into `store`, checking locations with `owns_location`.
-    pub fn new(store: Arc<dyn Store>, owns_location: OwnsLocation) -> Self {
+    pub fn new(store: Arc<dyn CatalogStore>, owns_location: OwnsLocation) -> Self {
         Self {
             store,
             owns_location,

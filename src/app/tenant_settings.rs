@@ -5,21 +5,21 @@ use super::{AppError, AppResult, Requester};
 use crate::config::OrderSettings;
 use crate::orders::settings::{self, EffectiveSettings, NAMES, SettingDto};
 use regards_order_actors::domain::Tenant;
-use regards_order_actors::ports::Store;
+use regards_order_actors::ports::OrderQueries;
 use serde_json::Value;
 use std::sync::Arc;
 
 /// Reads and changes the settings of the requester's tenant.
 #[derive(Clone)]
 pub struct TenantSettingsService {
-    store: Arc<dyn Store>,
+    store: Arc<dyn OrderQueries>,
     /// The configuration's values: the defaults of every tenant.
     defaults: OrderSettings,
 }
 
 impl TenantSettingsService {
     /// A service over `store`, with the configuration's values as defaults.
-    pub fn new(store: Arc<dyn Store>, defaults: OrderSettings) -> Self {
+    pub fn new(store: Arc<dyn OrderQueries>, defaults: OrderSettings) -> Self {
         Self { store, defaults }
     }
 

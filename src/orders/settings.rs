@@ -6,7 +6,7 @@ use crate::config::OrderSettings;
 use chrono::Duration;
 use regards_order_actors::domain::Tenant;
 use regards_order_actors::domain::order::hours;
-use regards_order_actors::ports::{Store, StoreResult};
+use regards_order_actors::ports::{OrderQueries, StoreResult};
 use serde::Serialize;
 use serde_json::{Value, json};
 
@@ -106,7 +106,7 @@ pub fn validate(name: &str, value: &Value) -> Result<(), String> {
 
 /// The setting as shown, with its stored value or its default; None for an unknown name.
 pub async fn read(
-    store: &dyn Store,
+    store: &dyn OrderQueries,
     tenant: &Tenant,
     name: &str,
     orders: &OrderSettings,
@@ -128,7 +128,7 @@ pub async fn read(
 
 /// The stored value of a known setting, else its default.
 async fn value_of(
-    store: &dyn Store,
+    store: &dyn OrderQueries,
     tenant: &Tenant,
     name: &str,
     orders: &OrderSettings,
@@ -138,7 +138,7 @@ async fn value_of(
 
 /// The values in effect for `tenant`.
 pub async fn effective(
-    store: &dyn Store,
+    store: &dyn OrderQueries,
     tenant: &Tenant,
     orders: &OrderSettings,
 ) -> StoreResult<EffectiveSettings> {
