@@ -6,7 +6,7 @@ use bytes::Bytes;
 use futures::StreamExt;
 use regards_order_actors::domain::order::OrderHeader;
 use regards_order_actors::domain::{Tenant, dates};
-use regards_order_actors::ports::{OrderFilter, Store};
+use regards_order_actors::ports::{OrderFilter, OrderQueries};
 use std::sync::Arc;
 use tokio::sync::mpsc;
 
@@ -114,7 +114,7 @@ impl Export {
 /// database failure ends the stream with an error, so the client sees a broken transfer
 /// rather than a short file.
 pub fn stream(
-    store: Arc<dyn Store>,
+    store: Arc<dyn OrderQueries>,
     tenant: Tenant,
     filter: OrderFilter,
 ) -> impl futures::Stream<Item = Result<Bytes, std::io::Error>> {
@@ -138,7 +138,7 @@ fn tokio_stream_from(
 /// Reads the matching orders page by page and sends the export in chunks; an error ends it.
 /// A client gone (the receiver dropped) ends it quietly.
 async fn write_export(
-    store: Arc<dyn Store>,
+    store: Arc<dyn OrderQueries>,
     tenant: Tenant,
     filter: OrderFilter,
     tx: &mpsc::Sender<Result<Bytes, std::io::Error>>,

@@ -20,14 +20,10 @@ impl OrderService {
     /// Retries the files in error, with the tenant's durations in effect now.
     pub async fn retry(&self, requester: &Requester, id: i64) -> AppResult<()> {
         let effective = self.settings.effective(&requester.tenant).await?;
-        let kind = self
-            .store
-            .order_header(&requester.tenant, id)
-            .await?
-            .map(|o| o.header.kind);
-        let suborder_duration = match kind {
-            Some(OrderKind::App) => effective.app_suborder,
-            _ => effective.user_suborder,
+        let order = self.engine.view(&requester.tenant, id).await?;
+        let suborder_duration = match order.header.kind {
+            OrderKind::App => effective.app_suborder,
+            OrderKind::User => effective.user_suborder,
         };
         let action = Action::Retry {
             suborder_duration,

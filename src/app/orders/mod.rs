@@ -15,13 +15,13 @@ pub use read::OrderListing;
 
 use super::{BasketService, TenantSettingsService};
 use regards_order_actors::engine::Engine;
-use regards_order_actors::ports::Store;
+use regards_order_actors::ports::OrderQueries;
 use std::sync::Arc;
 
 /// Creates, reads and manages orders.
 #[derive(Clone)]
 pub struct OrderService {
-    store: Arc<dyn Store>,
+    store: Arc<dyn OrderQueries>,
     engine: Engine,
     /// Order creation holds the basket it archives.
     baskets: BasketService,
@@ -31,7 +31,7 @@ pub struct OrderService {
 impl OrderService {
     /// A service over `store` and `engine`, sharing the basket locks of `baskets`.
     pub fn new(
-        store: Arc<dyn Store>,
+        store: Arc<dyn OrderQueries>,
         engine: Engine,
         baskets: BasketService,
         settings: TenantSettingsService,
