@@ -161,6 +161,10 @@ impl Storage for HttpStorage {
         "http"
     }
 
+    fn cheap_to_read(&self) -> bool {
+        false
+    }
+
     /// True for URLs under the root; a root without a trailing slash still only owns whole
     /// path segments (`http://h/data` does not own `http://h/database`).
     fn owns(&self, location: &str) -> bool {

@@ -111,6 +111,11 @@ impl Storage for LocalStorage {
         }
     }
 
+    fn cheap_to_read(&self) -> bool {
+        // Online or restored from tape, the file is on a local disk.
+        true
+    }
+
     fn owns(&self, location: &str) -> bool {
         self.root.lexical(location).is_ok()
     }

@@ -4,8 +4,8 @@
 
 use super::error::EngineError;
 use super::order::{
-    Act, Action, ActionError, Download, FilesDownloaded, GetOrder, OrderActor, OrderSnapshot,
-    RangeServed, RecordCrcs, Requester, SyncToStore,
+    Act, Action, ActionError, Download, FilesDownloaded, GetOrder, OrderActor, OrderOwner,
+    OrderSnapshot, RangeServed, RecordCrcs, Requester, SyncToStore,
 };
 use super::persistence::{Flush, PersistenceActor};
 use super::registry::{Activate, ActivationError, ActorMap, Entry, RegistryActor, StartOrder};
@@ -68,12 +68,15 @@ impl Engine {
             slots,
             config,
             health,
-            registry: OnceLock::new(),
+            owner: OnceLock::new(),
             restarts: std::sync::atomic::AtomicU64::new(0),
         });
         let map = Arc::new(ActorMap::new());
         let registry = RegistryActor::new(deps.clone(), map.clone(), arbiters).start();
-        let _ = deps.registry.set(registry.clone());
+        let _ = deps.owner.set(OrderOwner {
+            passivated: registry.clone().recipient(),
+            reload: registry.clone().recipient(),
+        });
         prober::start(deps.clone());
         Self {
             deps,
@@ -106,7 +109,7 @@ impl Engine {
         // order at each change, read without a message (the message is the fallback before
         // the first publication).
         if let Some(entry) = self.active(tenant, order_id) {
-            return match entry.gauges.view() {
+            return match entry.view.get() {
                 Some(view) => Ok(view.as_ref().clone()),
                 None => self.call(tenant, order_id, || GetOrder).await,
             };

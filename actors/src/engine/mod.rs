@@ -26,7 +26,6 @@ pub use status::{EngineStatus, RegistryFigures, RestartingOrder};
 use crate::ports::{DatabaseProbe, OrderBuilder, OrderJournal, StorageResolver};
 use actix::prelude::*;
 use persistence::PersistenceActor;
-use registry::RegistryActor;
 use slots::SlotScheduler;
 use std::sync::{Arc, OnceLock};
 
@@ -41,15 +40,16 @@ pub(crate) struct EngineDeps {
     pub config: EngineConfig,
     /// Whether the database takes writes now.
     pub health: Arc<DatabaseHealth>,
-    registry: OnceLock<Addr<RegistryActor>>,
+    /// Told when an order actor stops on its own (set once the registry is started).
+    owner: OnceLock<order::OrderOwner>,
     /// Order actors re-created after they died.
     pub restarts: std::sync::atomic::AtomicU64,
 }
 
 impl EngineDeps {
-    /// The registry (set once the engine is started).
-    pub fn registry(&self) -> Option<&Addr<RegistryActor>> {
-        self.registry.get()
+    /// Where order actors report their stops (set once the engine is started).
+    pub fn owner(&self) -> Option<&order::OrderOwner> {
+        self.owner.get()
     }
 
     /// The persistence actor that writes the changes of order `id` (always the same one, so

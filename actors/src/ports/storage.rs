@@ -69,6 +69,11 @@ pub trait Storage: Send + Sync {
     /// `local`, `nearline` or `http`, for operators.
     fn kind(&self) -> &'static str;
 
+    /// Whether reading an available file whole is cheap (local disk): the engine then reads
+    /// each retrieved file once for its CRC-32, so that a zip's layout is known before its
+    /// first byte. A remote file is not fetched ahead of its download.
+    fn cheap_to_read(&self) -> bool;
+
     /// True when this storage owns `location` (a URL or path under its root).
     fn owns(&self, location: &str) -> bool;
 

@@ -4,10 +4,9 @@
 //! with backoff, keeping what was computed.
 
 use super::OrderActor;
-use super::messages::{CreationPlanned, CreationStored};
 use crate::domain::order::{DatasetTask, FileSlot, Order, OrderFile, OrderHeader, SubOrder};
 use crate::engine::backoff::Backoff;
-use crate::ports::CreationWrite;
+use crate::ports::{CreationError, CreationPlan, CreationWrite, StoreError};
 use actix::prelude::*;
 use chrono::{DateTime, Utc};
 use std::time::Duration;
@@ -63,6 +62,19 @@ pub(crate) struct Unstored {
     suborders: Vec<SubOrder>,
     files: Vec<OrderFile>,
     backoff: Backoff,
+}
+
+/// Creation computed the order's content (internal).
+#[derive(Message)]
+#[rtype(result = "()")]
+struct CreationPlanned(pub Result<CreationPlan, CreationError>);
+
+/// Creation's content was written, or not (internal).
+#[derive(Message)]
+#[rtype(result = "()")]
+struct CreationStored {
+    pub result: Result<CreationWrite, StoreError>,
+    pub content: Unstored,
 }
 
 impl OrderActor {

@@ -3,7 +3,6 @@
 use super::coverage::Download;
 use crate::domain::order::{DatasetTask, FileState, OrderHeader, Refusal};
 use crate::engine::persistence::PersistError;
-use crate::ports::{CreationError, CreationPlan};
 use actix::prelude::*;
 
 /// Who asks for a lifecycle action.
@@ -127,40 +126,3 @@ pub struct ActorInfo {
 #[derive(Message)]
 #[rtype(result = "()")]
 pub(crate) struct Crash;
-
-/// Creation computed the order's content (internal).
-#[derive(Message)]
-#[rtype(result = "()")]
-pub(crate) struct CreationPlanned(pub Result<CreationPlan, CreationError>);
-
-/// Creation's content was written, or not (internal).
-#[derive(Message)]
-#[rtype(result = "()")]
-pub(crate) struct CreationStored {
-    pub result: Result<crate::ports::CreationWrite, crate::ports::StoreError>,
-    pub content: super::creation::Unstored,
-}
-
-/// One retrieval ended (internal). Results of an older generation are ignored.
-#[derive(Message)]
-#[rtype(result = "()")]
-pub(crate) struct FileRetrieved {
-    pub generation: u64,
-    pub file_id: i64,
-    pub outcome: Result<(), String>,
-    /// CRC-32 of the content, read once the file is available (local files).
-    pub crc32: Option<u32>,
-}
-
-/// A sub-order's retrieval run ended (internal).
-#[derive(Message)]
-#[rtype(result = "()")]
-pub(crate) struct RunEnded {
-    pub generation: u64,
-    pub suborder_id: i64,
-}
-
-/// The expiration date is reached (internal).
-#[derive(Message)]
-#[rtype(result = "()")]
-pub(crate) struct Expire;

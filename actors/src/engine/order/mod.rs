@@ -4,10 +4,14 @@
 
 mod coverage;
 mod creation;
+mod expiry;
 mod handlers;
 mod messages;
-mod progress;
+mod owner;
+mod results;
 mod retrieval;
+mod scheduling;
+mod view;
 mod writes;
 
 pub use coverage::Download;
@@ -17,43 +21,26 @@ pub(crate) use messages::{
     Act, ActionError, FilesDownloaded, GetOrder, Inspect, RangeServed, RecordCrcs, SyncToStore,
 };
 pub use messages::{Action, ActorInfo, OrderSnapshot, Requester};
+pub(crate) use owner::{OrderOwner, Passivated, Reload};
+pub(crate) use view::PublishedView;
 
 use crate::domain::order::{FileState, Order, OrderKind, OrderStatus};
 use crate::engine::EngineDeps;
-use crate::engine::registry::{Passivated, Reload};
 use actix::prelude::*;
 use chrono::{DateTime, Utc};
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
 
-/// Counters shared with the engine (which counts calls in flight) and with retrieval tasks,
-/// and the order as the actor last published it.
+/// Counters shared with the engine (which counts calls in flight) and with retrieval tasks.
 #[derive(Debug, Default)]
 pub(crate) struct ActorGauges {
     /// Calls sent to the actor and not yet answered.
     pub mailbox: AtomicUsize,
     /// Retrievals under way.
     pub in_flight: AtomicUsize,
-    /// The order as of the actor's last change: reading an order is a lock read, not a
-    /// message (status reads are the most frequent request).
-    view: RwLock<Option<Arc<OrderSnapshot>>>,
-}
-
-impl ActorGauges {
-    /// The order as its actor last published it (None before the actor started).
-    pub fn view(&self) -> Option<Arc<OrderSnapshot>> {
-        self.view
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
-    }
-
-    fn publish(&self, snapshot: OrderSnapshot) {
-        *self.view.write().unwrap_or_else(PoisonError::into_inner) = Some(Arc::new(snapshot));
-    }
 }
 
 /// One order, alive.
@@ -61,6 +48,8 @@ pub(crate) struct OrderActor {
     order: Order,
     deps: Arc<EngineDeps>,
     gauges: Arc<ActorGauges>,
+    /// Where the order is published for readers.
+    view: Arc<PublishedView>,
     restarts: u32,
     /// Bumped whenever runs are cancelled, so that late results are ignored.
     generation: u64,
@@ -96,6 +85,7 @@ impl OrderActor {
         order: Order,
         deps: Arc<EngineDeps>,
         gauges: Arc<ActorGauges>,
+        view: Arc<PublishedView>,
         restarts: u32,
         stale_header: bool,
     ) -> Self {
@@ -103,6 +93,7 @@ impl OrderActor {
             order,
             deps,
             gauges,
+            view,
             restarts,
             generation: 0,
             runs: HashMap::new(),
@@ -140,7 +131,7 @@ impl OrderActor {
     /// Publishes the order as it is now, for readers that do not message the actor. Called
     /// wherever the header, the runs or the creation flag change, before any answer.
     fn publish(&self) {
-        self.gauges.publish(self.snapshot());
+        self.view.publish(self.snapshot());
     }
 
     /// Marks activity: passivation waits for `passivate_after` without any.
@@ -163,8 +154,8 @@ impl OrderActor {
     /// Stops so as to be re-created from the database once it is up: memory went ahead of
     /// what the database holds (an action that did not commit).
     fn reload(&mut self, ctx: &mut Context<Self>) {
-        if let Some(registry) = self.deps.registry() {
-            registry.do_send(Reload {
+        if let Some(owner) = self.deps.owner() {
+            owner.reload.do_send(Reload {
                 tenant: self.order.tenant.clone(),
                 id: self.id(),
                 addr: ctx.address(),
@@ -176,8 +167,8 @@ impl OrderActor {
     /// Leaves memory for good: the registry forgets this actor (it is not a death), and the
     /// actor stops.
     fn leave(&mut self, ctx: &mut Context<Self>) {
-        if let Some(registry) = self.deps.registry() {
-            registry.do_send(Passivated {
+        if let Some(owner) = self.deps.owner() {
+            owner.passivated.do_send(Passivated {
                 tenant: self.order.tenant.clone(),
                 id: self.id(),
                 addr: ctx.address(),

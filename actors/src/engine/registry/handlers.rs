@@ -1,9 +1,9 @@
 //! Handlers of the registry.
 
 use super::{
-    Activate, ActivationError, Entry, OrderKey, Passivated, RegistryActor, RegistryStatus, Reload,
-    StartOrder, Status,
+    Activate, ActivationError, Entry, OrderKey, RegistryActor, RegistryStatus, StartOrder, Status,
 };
+use crate::engine::order::{Passivated, Reload};
 use actix::prelude::*;
 use tokio::sync::oneshot;
 

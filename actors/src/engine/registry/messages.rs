@@ -4,7 +4,6 @@ use super::Entry;
 use super::restarts::OrderKey;
 use crate::domain::Tenant;
 use crate::domain::order::Order;
-use crate::engine::order::OrderActor;
 use crate::ports::StoreError;
 use actix::prelude::*;
 use std::sync::Arc;
@@ -40,26 +39,6 @@ pub enum ActivationError {
 #[derive(Message)]
 #[rtype(result = "Entry")]
 pub struct StartOrder(pub Order);
-
-/// An order actor stops because it has nothing left to do; `addr` guards against forgetting
-/// a newer actor of the same order.
-#[derive(Message)]
-#[rtype(result = "()")]
-pub struct Passivated {
-    pub tenant: Tenant,
-    pub id: i64,
-    pub addr: Addr<OrderActor>,
-}
-
-/// An order actor stops because its memory went ahead of the database (an action that did
-/// not commit): it is re-created from the database once the database is up. Not a death.
-#[derive(Message)]
-#[rtype(result = "()")]
-pub struct Reload {
-    pub tenant: Tenant,
-    pub id: i64,
-    pub addr: Addr<OrderActor>,
-}
 
 /// Asks for the registry's figures and the entries to inspect: every tenant's, or only
 /// those of `tenant`.

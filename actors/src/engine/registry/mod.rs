@@ -9,15 +9,13 @@ mod handlers;
 mod messages;
 mod restarts;
 
-pub use messages::{
-    Activate, ActivationError, Passivated, RegistryStatus, Reload, StartOrder, Status,
-};
+pub use messages::{Activate, ActivationError, RegistryStatus, StartOrder, Status};
 pub use restarts::OrderKey;
 
 use crate::domain::Tenant;
 use crate::domain::order::Order;
 use crate::engine::EngineDeps;
-use crate::engine::order::{ActorGauges, OrderActor};
+use crate::engine::order::{ActorGauges, OrderActor, PublishedView};
 use crate::engine::persistence::Flush;
 use crate::ports::StoredOrder;
 use actix::prelude::*;
@@ -36,11 +34,12 @@ const SWEEP_EVERY: Duration = Duration::from_secs(1);
 /// fails for another reason is not retried in a tight loop.
 const RELOAD_RETRY: Duration = Duration::from_secs(1);
 
-/// An order actor's address and gauges.
+/// An order actor's address, gauges and published view.
 #[derive(Clone)]
 pub struct Entry {
     pub addr: Addr<OrderActor>,
     pub gauges: Arc<ActorGauges>,
+    pub view: Arc<PublishedView>,
 }
 
 /// The published map.
@@ -77,19 +76,28 @@ impl RegistryActor {
         let key = (order.tenant.clone(), order.header.id);
         let restarts = self.restarts.total(&key);
         let gauges = Arc::new(ActorGauges::default());
+        let view = Arc::new(PublishedView::default());
         let deps = self.deps.clone();
-        let actor_gauges = gauges.clone();
+        let (actor_gauges, actor_view) = (gauges.clone(), view.clone());
+        let make = move || {
+            OrderActor::new(
+                order,
+                deps,
+                actor_gauges,
+                actor_view,
+                restarts,
+                stale_header,
+            )
+        };
         let addr = if self.arbiters.is_empty() {
-            OrderActor::new(order, deps, actor_gauges, restarts, stale_header).start()
+            make().start()
         } else {
             let index = usize::try_from(key.1.unsigned_abs()).unwrap_or(self.next_arbiter)
                 % self.arbiters.len();
             self.next_arbiter += 1;
-            OrderActor::start_in_arbiter(&self.arbiters[index], move |_| {
-                OrderActor::new(order, deps, actor_gauges, restarts, stale_header)
-            })
+            OrderActor::start_in_arbiter(&self.arbiters[index], move |_| make())
         };
-        let entry = Entry { addr, gauges };
+        let entry = Entry { addr, gauges, view };
         self.map.insert(key, entry.clone());
         entry
     }

@@ -1,0 +1,87 @@
+//! Results of retrieval runs: each file's outcome becomes progress, and a run that ended
+//! with files still pending is tried again a little later.
+
+use super::OrderActor;
+use crate::domain::order::{FileState, OrderStatus};
+use actix::prelude::*;
+use chrono::Utc;
+use std::time::Duration;
+
+/// Pause before a sub-order whose run ended with files still pending is tried again.
+const RETRY_RUN_AFTER: Duration = Duration::from_secs(5);
+
+/// One retrieval ended (internal). Results of an older generation are ignored.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub(super) struct FileRetrieved {
+    pub generation: u64,
+    pub file_id: i64,
+    pub outcome: Result<(), String>,
+    /// CRC-32 of the content, read once the file is available (local files).
+    pub crc32: Option<u32>,
+}
+
+/// A sub-order's retrieval run ended (internal).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub(super) struct RunEnded {
+    pub generation: u64,
+    pub suborder_id: i64,
+}
+
+impl Handler<FileRetrieved> for OrderActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: FileRetrieved, ctx: &mut Self::Context) {
+        if msg.generation != self.generation {
+            return;
+        }
+        let (state, reason) = match msg.outcome {
+            Ok(()) => (FileState::Available, None),
+            Err(reason) => (FileState::Error, Some(reason)),
+        };
+        let pending = self.order.file(msg.file_id).map(|f| f.state) == Some(FileState::Pending);
+        if pending
+            && self
+                .order
+                .set_file_state(msg.file_id, state, Utc::now())
+                .is_some()
+        {
+            self.dirty_files.push((msg.file_id, state, reason));
+            if let Some(crc) = msg.crc32 {
+                self.dirty_crcs.push((msg.file_id, crc));
+            }
+            self.release_finished_slots();
+            self.persist_later(ctx);
+        }
+    }
+}
+
+impl Handler<RunEnded> for OrderActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: RunEnded, ctx: &mut Self::Context) {
+        if msg.generation == self.generation {
+            self.runs.remove(&msg.suborder_id);
+        } else {
+            // A cancelled run: its token is already cancelled, forget it.
+            self.runs.remove(&msg.suborder_id);
+        }
+        let still_pending = self
+            .order
+            .suborders()
+            .iter()
+            .any(|s| s.suborder.id == msg.suborder_id && s.has_pending());
+        if still_pending && self.order.header.status == OrderStatus::Running {
+            ctx.run_later(RETRY_RUN_AFTER, move |act, ctx| {
+                if act.granted.contains(&msg.suborder_id)
+                    && !act.runs.contains_key(&msg.suborder_id)
+                {
+                    act.start_run(msg.suborder_id, ctx);
+                }
+            });
+        }
+        self.touch(ctx);
+        self.publish();
+    }
+}
