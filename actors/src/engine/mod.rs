@@ -12,6 +12,8 @@ mod prober;
 mod registry;
 mod slots;
 mod status;
+#[cfg(test)]
+mod tests;
 
 pub use crate::domain::order::{FileState, Refusal};
 pub use config::EngineConfig;

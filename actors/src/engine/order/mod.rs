@@ -31,7 +31,9 @@ use chrono::{DateTime, Utc};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+// tokio's clock, so that idleness follows a paused clock in tests.
+use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 /// Counters shared with the engine (which counts calls in flight) and with retrieval tasks.
