@@ -1,20 +1,27 @@
 //! Database stores: SQLite (embedded default) and Postgres, behind the `Store` port.
 //!
-//! Both backends share one implementation of every query (`$N` placeholders and the SQL used
-//! here are valid in both), instantiated per backend by the `impl_*_store!` macros; what
-//! differs — connection options, migrations, column types — stays in the backend's module.
+//! Both backends run the same SQL (`$N` placeholders and every statement here are valid in
+//! both). That SQL is written once, as plain Rust, in folders that each backend compiles as
+//! its own modules: `sqlite.rs` and `postgres.rs` define `Db` (the sqlx database) and
+//! `SqlStore` (their store) and mount `journal/`, `queries/`, `basket/`, `catalog/` and
+//! `rows.rs` with `#[path]`. So "go to definition" from a port's implementation lands on the
+//! query itself, and the compiler checks the one text against both drivers. (A generic
+//! function over `sqlx::Database` would need a bound per bound type and executor; a macro per
+//! store hid every query behind its expansion.)
+//!
+//! - `journal/`: what the engine writes and reads back (`ChangeWriter`, `OrderJournal`).
+//! - `queries/`: what the services ask (`OrderQueries`).
+//! - `basket/`, `catalog/`: `BasketStore`, `CatalogStore`.
+//! - `sql/`: SQL text that does not depend on the backend (columns, filters, batch sizes),
+//!   compiled once.
+//!
+//! What differs — connection options, migrations, column types — stays in the backend's
+//! module.
 
-mod basket_sql;
-mod catalog_sql;
 mod errors;
 pub mod migrations;
-mod order_files_sql;
-mod order_header_sql;
-mod order_read_sql;
-mod order_rows;
-mod order_search_sql;
-mod order_sql;
 mod postgres;
+mod sql;
 mod sqlite;
 
 pub use postgres::PgStore;
