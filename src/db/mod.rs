@@ -28,27 +28,19 @@ pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 
 use anyhow::Context;
+pub use regards_order_actors::ports::Backend;
 use regards_order_actors::ports::Store;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Which backend a URL selects.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backend {
-    Sqlite,
-    Postgres,
-}
-
-impl Backend {
-    /// The backend of `url`, from its scheme.
-    pub fn of(url: &str) -> anyhow::Result<Self> {
-        if url.starts_with("sqlite:") {
-            Ok(Backend::Sqlite)
-        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            Ok(Backend::Postgres)
-        } else {
-            anyhow::bail!("database_url must start with sqlite:// or postgres://")
-        }
+/// The backend `url` selects, from its scheme.
+pub fn backend_of(url: &str) -> anyhow::Result<Backend> {
+    if url.starts_with("sqlite:") {
+        Ok(Backend::Sqlite)
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Backend::Postgres)
+    } else {
+        anyhow::bail!("database_url must start with sqlite:// or postgres://")
     }
 }
 
@@ -64,7 +56,7 @@ pub async fn connect(url: &str) -> anyhow::Result<Arc<dyn Store>> {
 /// Same, with calls that wait at most `wait` for a connection or the write lock, so that a
 /// request reaching a database that is down answers 503 within a bounded time.
 pub async fn connect_waiting(url: &str, wait: Duration) -> anyhow::Result<Arc<dyn Store>> {
-    let store: Arc<dyn Store> = match Backend::of(url)? {
+    let store: Arc<dyn Store> = match backend_of(url)? {
         Backend::Sqlite => Arc::new(SqliteStore::connect(url, wait).await?),
         Backend::Postgres => Arc::new(PgStore::connect(url, wait).await?),
     };
@@ -110,8 +102,8 @@ mod tests {
 
     #[test]
     fn picks_the_backend_from_the_scheme() {
-        assert_eq!(Backend::of("sqlite://x").ok(), Some(Backend::Sqlite));
-        assert_eq!(Backend::of("postgresql://x").ok(), Some(Backend::Postgres));
-        assert!(Backend::of("mysql://x").is_err());
+        assert_eq!(backend_of("sqlite://x").ok(), Some(Backend::Sqlite));
+        assert_eq!(backend_of("postgresql://x").ok(), Some(Backend::Postgres));
+        assert!(backend_of("mysql://x").is_err());
     }
 }

@@ -3,7 +3,7 @@
 use crate::db::{errors::store_error, migrations};
 use anyhow::Context;
 use async_trait::async_trait;
-use regards_order_actors::ports::{DatabaseProbe, Store, StoreResult};
+use regards_order_actors::ports::{Backend, DatabaseProbe, Store, StoreResult};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{Connection, PgPool, Postgres};
 use std::str::FromStr;
@@ -65,8 +65,8 @@ mod queries;
 mod rows;
 
 impl Store for PgStore {
-    fn backend(&self) -> &'static str {
-        "postgres"
+    fn backend(&self) -> Backend {
+        Backend::Postgres
     }
 }
 

@@ -3,7 +3,7 @@
 use crate::db::{errors::store_error, migrations};
 use anyhow::Context;
 use async_trait::async_trait;
-use regards_order_actors::ports::{DatabaseProbe, Store, StoreResult};
+use regards_order_actors::ports::{Backend, DatabaseProbe, Store, StoreResult};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Connection, Sqlite, SqliteConnection, SqlitePool};
 use std::str::FromStr;
@@ -99,8 +99,8 @@ mod queries;
 mod rows;
 
 impl Store for SqliteStore {
-    fn backend(&self) -> &'static str {
-        "sqlite"
+    fn backend(&self) -> Backend {
+        Backend::Sqlite
     }
 }
 
