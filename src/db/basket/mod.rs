@@ -6,3 +6,4 @@ use super::{Db, SqlStore};
 mod archive;
 mod port;
 mod read;
+mod write;

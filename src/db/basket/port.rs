@@ -6,7 +6,6 @@ use crate::db::errors::store_error;
 use async_trait::async_trait;
 use regards_order_actors::domain::{Basket, Tenant};
 use regards_order_actors::ports::{BasketStore, StoreResult};
-use sqlx::types::Json;
 
 #[async_trait]
 impl BasketStore for SqlStore {
@@ -43,71 +42,10 @@ impl BasketStore for SqlStore {
     async fn save_basket(&self, tenant: &Tenant, basket: &Basket) -> StoreResult<Basket> {
         let mut saved = basket.clone();
         let mut tx = self.pool.begin().await.map_err(store_error)?;
-        // A basket created concurrently by the same owner is reused, not duplicated.
-        saved.id = sqlx::query_scalar(
-            "INSERT INTO baskets (tenant, owner) VALUES ($1, $2) \
-             ON CONFLICT (tenant, owner) WHERE order_id IS NULL \
-             DO UPDATE SET owner = excluded.owner RETURNING id",
-        )
-        .bind(tenant.as_str())
-        .bind(&basket.owner)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(store_error)?;
-        sqlx::query(
-            "DELETE FROM basket_items WHERE basket_dataset_id IN \
-             (SELECT id FROM basket_datasets WHERE basket_id = $1)",
-        )
-        .bind(saved.id)
-        .execute(&mut *tx)
-        .await
-        .map_err(store_error)?;
-        sqlx::query("DELETE FROM basket_datasets WHERE basket_id = $1")
-            .bind(saved.id)
-            .execute(&mut *tx)
-            .await
-            .map_err(store_error)?;
+        saved.id = Self::live_basket_id(&mut tx, tenant, &basket.owner).await?;
+        Self::clear_basket(&mut tx, saved.id).await?;
         for selection in &mut saved.selections {
-            // Existing selections keep their id: clients address them by it.
-            let query = match selection.id {
-                0 => sqlx::query_scalar(
-                    "INSERT INTO basket_datasets (tenant, basket_id, dataset_urn, \
-                     dataset_label, summary, process, file_filter) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
-                ),
-                id => sqlx::query_scalar(
-                    "INSERT INTO basket_datasets (id, tenant, basket_id, dataset_urn, \
-                     dataset_label, summary, process, file_filter) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-                )
-                .bind(id),
-            };
-            selection.id = query
-                .bind(tenant.as_str())
-                .bind(saved.id)
-                .bind(&selection.dataset_urn)
-                .bind(&selection.dataset_label)
-                .bind(Json(&selection.summary))
-                .bind(selection.process.as_ref().map(Json))
-                .bind(selection.file_filter.as_ref().map(Json))
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(store_error)?;
-            for item in &selection.items {
-                sqlx::query(
-                    "INSERT INTO basket_items \
-                     (tenant, basket_dataset_id, date, request, summary) \
-                     VALUES ($1, $2, $3, $4, $5)",
-                )
-                .bind(tenant.as_str())
-                .bind(selection.id)
-                .bind(item.date)
-                .bind(Json(&item.request))
-                .bind(Json(&item.summary))
-                .execute(&mut *tx)
-                .await
-                .map_err(store_error)?;
-            }
+            Self::insert_selection(&mut tx, tenant, saved.id, selection).await?;
         }
         tx.commit().await.map_err(store_error)?;
         saved.sort();

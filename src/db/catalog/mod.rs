@@ -3,3 +3,4 @@
 use super::{Db, SqlStore};
 
 mod port;
+mod writes;

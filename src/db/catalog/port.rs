@@ -3,9 +3,8 @@
 use super::super::rows::catalog_file;
 use super::{Db, SqlStore};
 use crate::db::errors::store_error;
-use crate::db::sql::batches::CATALOG_FILE_CHUNK as FILE_CHUNK;
 use crate::db::sql::batches::OBJECT_CHUNK;
-use crate::db::sql::batches::SCAN_ID_CHUNK as ID_CHUNK;
+use crate::db::sql::batches::SCAN_ID_CHUNK;
 use async_trait::async_trait;
 use futures::StreamExt;
 use regards_order_actors::domain::{CatalogFile, CatalogObject, Dataset, FileTypeSummary, Tenant};
@@ -36,88 +35,11 @@ impl CatalogStore for SqlStore {
 
     async fn upsert_objects(&self, tenant: &Tenant, objects: &[CatalogObject]) -> StoreResult<()> {
         let mut tx = self.pool.begin().await.map_err(store_error)?;
-        let datasets: std::collections::BTreeSet<&str> =
-            objects.iter().map(|o| o.dataset_urn.as_str()).collect();
-        for urn in datasets {
-            // A dataset named by an item but never imported gets its URN as label.
-            sqlx::query(
-                "INSERT INTO datasets (tenant, urn, label) VALUES ($1, $2, $2) \
-                 ON CONFLICT (tenant, urn) DO NOTHING",
-            )
-            .bind(tenant.as_str())
-            .bind(urn)
-            .execute(&mut *tx)
-            .await
-            .map_err(store_error)?;
-        }
+        Self::insert_missing_datasets(&mut tx, tenant, objects).await?;
         for chunk in objects.chunks(OBJECT_CHUNK) {
-            let mut insert = sqlx::QueryBuilder::<Db>::new(
-                "INSERT INTO catalog_objects \
-                 (tenant, urn, dataset_urn, provider_id, label, properties, summary) ",
-            );
-            insert.push_values(chunk, |mut row, o| {
-                row.push_bind(tenant.as_str())
-                    .push_bind(o.urn.as_str())
-                    .push_bind(o.dataset_urn.as_str())
-                    .push_bind(o.provider_id.as_str())
-                    .push_bind(o.label.as_deref())
-                    .push_bind(Json(&o.properties))
-                    .push_bind(Json(o.summary()));
-            });
-            insert.push(
-                " ON CONFLICT (tenant, urn) DO UPDATE SET \
-                 dataset_urn = excluded.dataset_urn, provider_id = excluded.provider_id, \
-                 label = excluded.label, properties = excluded.properties, \
-                 summary = excluded.summary",
-            );
-            insert
-                .build()
-                .execute(&mut *tx)
-                .await
-                .map_err(store_error)?;
+            Self::upsert_object_rows(&mut tx, tenant, chunk).await?;
             // Re-importing an object replaces its files.
-            let mut delete =
-                sqlx::QueryBuilder::<Db>::new("DELETE FROM catalog_files WHERE tenant = ");
-            delete
-                .push_bind(tenant.as_str())
-                .push(" AND object_urn IN (");
-            let mut list = delete.separated(", ");
-            for o in chunk {
-                list.push_bind(o.urn.as_str());
-            }
-            delete.push(")");
-            delete
-                .build()
-                .execute(&mut *tx)
-                .await
-                .map_err(store_error)?;
-            let files: Vec<_> = chunk
-                .iter()
-                .flat_map(|o| o.files.iter().map(move |f| (o.urn.as_str(), f)))
-                .collect();
-            for file_chunk in files.chunks(FILE_CHUNK) {
-                let mut insert = sqlx::QueryBuilder::<Db>::new(
-                    "INSERT INTO catalog_files (tenant, object_urn, filename, url, \
-                     mime_type, size, checksum, checksum_algo, data_type, reference) ",
-                );
-                insert.push_values(file_chunk, |mut row, (urn, f)| {
-                    row.push_bind(tenant.as_str())
-                        .push_bind(*urn)
-                        .push_bind(f.filename.as_str())
-                        .push_bind(f.url.as_str())
-                        .push_bind(f.mime_type.as_deref())
-                        .push_bind(f.size)
-                        .push_bind(f.checksum.as_ref().map(|c| c.value.as_str()))
-                        .push_bind(f.checksum.as_ref().map(|c| c.algorithm.as_str()))
-                        .push_bind(f.data_type.as_str())
-                        .push_bind(f.reference);
-                });
-                insert
-                    .build()
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(store_error)?;
-            }
+            Self::replace_object_files(&mut tx, tenant, chunk).await?;
         }
         tx.commit().await.map_err(store_error)
     }
@@ -130,8 +52,11 @@ impl CatalogStore for SqlStore {
         // An id list is scanned chunk by chunk; without one there is a single query.
         let (column, ids): (&str, Vec<Option<&'a [String]>>) =
             match (&scope.urns, &scope.provider_ids) {
-                (Some(urns), _) => ("urn", urns.chunks(ID_CHUNK).map(Some).collect()),
-                (None, Some(pids)) => ("provider_id", pids.chunks(ID_CHUNK).map(Some).collect()),
+                (Some(urns), _) => ("urn", urns.chunks(SCAN_ID_CHUNK).map(Some).collect()),
+                (None, Some(pids)) => (
+                    "provider_id",
+                    pids.chunks(SCAN_ID_CHUNK).map(Some).collect(),
+                ),
                 (None, None) => ("", vec![None]),
             };
         futures::stream::iter(ids)
@@ -180,7 +105,7 @@ impl CatalogStore for SqlStore {
 
     async fn datasets(&self, tenant: &Tenant, urns: &[String]) -> StoreResult<Vec<Dataset>> {
         let mut found = Vec::new();
-        for chunk in urns.chunks(ID_CHUNK) {
+        for chunk in urns.chunks(SCAN_ID_CHUNK) {
             let mut query =
                 sqlx::QueryBuilder::<Db>::new("SELECT urn, label FROM datasets WHERE tenant = ");
             query.push_bind(tenant.as_str()).push(" AND urn IN (");
@@ -224,7 +149,7 @@ impl CatalogStore for SqlStore {
     ) -> StoreResult<Vec<(String, CatalogFile)>> {
         let to_file = catalog_file;
         let mut found = Vec::new();
-        for chunk in urns.chunks(ID_CHUNK) {
+        for chunk in urns.chunks(SCAN_ID_CHUNK) {
             let mut query = sqlx::QueryBuilder::<Db>::new(
                 "SELECT object_urn, filename, url, mime_type, size, checksum, \
                  checksum_algo, data_type, reference FROM catalog_files WHERE tenant = ",

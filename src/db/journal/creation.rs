@@ -56,7 +56,6 @@ impl SqlStore {
         suborders: &[SubOrder],
         files: &[OrderFile],
     ) -> StoreResult<CreationWrite> {
-        let t = tenant.as_str();
         let mut tx = self.pool.begin().await.map_err(store_error)?;
         let Some(header) = Self::lock_for_creation(&mut tx, tenant, header).await? else {
             tx.commit().await.map_err(store_error)?;
@@ -64,16 +63,31 @@ impl SqlStore {
         };
         let header = &header;
         Self::delete_order_content(&mut tx, tenant, header.id, true).await?;
+        Self::insert_tasks(&mut tx, tenant, header.id, tasks).await?;
+        Self::insert_suborders(&mut tx, tenant, header.id, suborders).await?;
+        Self::insert_files(&mut tx, tenant, header.id, files).await?;
+        Self::write_order_headers(&mut tx, &[(tenant, header)]).await?;
+        tx.commit().await.map_err(store_error)?;
+        Ok(CreationWrite::Written)
+    }
+
+    /// Inserts an order's dataset tasks, one multi-row statement per chunk.
+    async fn insert_tasks(
+        conn: &mut <Db as sqlx::Database>::Connection,
+        tenant: &Tenant,
+        order_id: i64,
+        tasks: &[DatasetTask],
+    ) -> StoreResult<()> {
         for chunk in tasks.chunks(TASK_CHUNK) {
             let mut insert = sqlx::QueryBuilder::<Db>::new(
                 "INSERT INTO dataset_tasks (id, tenant, order_id, dataset_urn, \
-                 dataset_label, objects_count, files_count, files_size, \
-                 selection_requests, process, file_filter) ",
+             dataset_label, objects_count, files_count, files_size, \
+             selection_requests, process, file_filter) ",
             );
             insert.push_values(chunk, |mut row, task| {
                 row.push_bind(task.id)
-                    .push_bind(t)
-                    .push_bind(header.id)
+                    .push_bind(tenant.as_str())
+                    .push_bind(order_id)
                     .push_bind(task.dataset_urn.as_str())
                     .push_bind(task.dataset_label.as_str())
                     .push_bind(task.objects_count)
@@ -85,38 +99,58 @@ impl SqlStore {
             });
             insert
                 .build()
-                .execute(&mut *tx)
+                .execute(&mut *conn)
                 .await
                 .map_err(store_error)?;
         }
+        Ok(())
+    }
+
+    /// Inserts an order's sub-orders, one multi-row statement per chunk.
+    async fn insert_suborders(
+        conn: &mut <Db as sqlx::Database>::Connection,
+        tenant: &Tenant,
+        order_id: i64,
+        suborders: &[SubOrder],
+    ) -> StoreResult<()> {
         for chunk in suborders.chunks(SUBORDER_CHUNK) {
             let mut insert = sqlx::QueryBuilder::<Db>::new(
                 "INSERT INTO suborders (id, tenant, order_id, dataset_task_id, external) ",
             );
             insert.push_values(chunk, |mut row, suborder| {
                 row.push_bind(suborder.id)
-                    .push_bind(t)
-                    .push_bind(header.id)
+                    .push_bind(tenant.as_str())
+                    .push_bind(order_id)
                     .push_bind(suborder.dataset_task_id)
                     .push_bind(suborder.external);
             });
             insert
                 .build()
-                .execute(&mut *tx)
+                .execute(&mut *conn)
                 .await
                 .map_err(store_error)?;
         }
+        Ok(())
+    }
+
+    /// Inserts an order's files, one multi-row statement per chunk.
+    async fn insert_files(
+        conn: &mut <Db as sqlx::Database>::Connection,
+        tenant: &Tenant,
+        order_id: i64,
+        files: &[OrderFile],
+    ) -> StoreResult<()> {
         for chunk in files.chunks(FILE_CHUNK) {
             let mut insert = sqlx::QueryBuilder::<Db>::new(
                 "INSERT INTO order_files (id, tenant, order_id, suborder_id, \
-                 dataset_task_id, state, filename, url, mime_type, size, checksum, \
-                 checksum_algo, data_type, reference, object_urn, provider_id, version, \
-                 download_error) ",
+             dataset_task_id, state, filename, url, mime_type, size, checksum, \
+             checksum_algo, data_type, reference, object_urn, provider_id, version, \
+             download_error) ",
             );
             insert.push_values(chunk, |mut row, f| {
                 row.push_bind(f.id)
-                    .push_bind(t)
-                    .push_bind(header.id)
+                    .push_bind(tenant.as_str())
+                    .push_bind(order_id)
                     .push_bind(f.suborder_id)
                     .push_bind(f.dataset_task_id)
                     .push_bind(f.state.as_str())
@@ -135,12 +169,10 @@ impl SqlStore {
             });
             insert
                 .build()
-                .execute(&mut *tx)
+                .execute(&mut *conn)
                 .await
                 .map_err(store_error)?;
         }
-        Self::write_order_headers(&mut tx, &[(tenant, header)]).await?;
-        tx.commit().await.map_err(store_error)?;
-        Ok(CreationWrite::Written)
+        Ok(())
     }
 }
