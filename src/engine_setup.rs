@@ -4,7 +4,7 @@ use crate::config::Settings;
 use crate::orders::builder::CatalogOrderBuilder;
 use crate::storage::Storages;
 use regards_order_actors::engine::{Engine, EngineConfig};
-use regards_order_actors::ports::{Storage, StorageResolver, Store};
+use regards_order_actors::ports::{Backend, Storage, StorageResolver, Store};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -20,11 +20,14 @@ impl StorageResolver for Storages {
 
 /// The engine's settings: one arbiter per core; one writer on SQLite (a single writer
 /// anyway), two on Postgres.
-pub fn engine_config(settings: &Settings, backend: &str) -> EngineConfig {
+pub fn engine_config(settings: &Settings, backend: Backend) -> EngineConfig {
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
     EngineConfig {
         arbiters: cores,
-        persistence_shards: if backend == "postgres" { 2 } else { 1 },
+        persistence_shards: match backend {
+            Backend::Sqlite => 1,
+            Backend::Postgres => 2,
+        },
         flush_delay: Duration::from_millis(settings.engine.flush_delay_ms),
         passivate_after: Duration::from_secs(settings.engine.passivate_after_secs),
         retrievals_per_suborder: settings.engine.retrievals_per_suborder.max(1),

@@ -155,7 +155,7 @@ async fn open_database(settings: &Settings) -> anyhow::Result<Arc<dyn Store>> {
     let wait = Duration::from_secs(settings.engine.commit_timeout_secs);
     let store = db::connect_waiting(&database_url, wait).await?;
     tracing::info!(
-        backend = store.backend(),
+        backend = store.backend().as_str(),
         url = db::redact(&database_url),
         "database ready"
     );

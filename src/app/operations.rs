@@ -106,7 +106,7 @@ impl OperationsService {
 
     /// Short name of the database's backend (`sqlite`, `postgres`).
     pub fn backend(&self) -> &'static str {
-        self.store.backend()
+        self.store.backend().as_str()
     }
 
     /// The engine's counters.

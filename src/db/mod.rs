@@ -1,47 +1,46 @@
 //! Database stores: SQLite (embedded default) and Postgres, behind the `Store` port.
 //!
-//! Both backends share one implementation of every query (`$N` placeholders and the SQL used
-//! here are valid in both), instantiated per backend by the `impl_*_store!` macros; what
-//! differs — connection options, migrations, column types — stays in the backend's module.
+//! Both backends run the same SQL (`$N` placeholders and every statement here are valid in
+//! both). That SQL is written once, as plain Rust, in folders that each backend compiles as
+//! its own modules: `sqlite.rs` and `postgres.rs` define `Db` (the sqlx database) and
+//! `SqlStore` (their store) and mount `journal/`, `queries/`, `basket/`, `catalog/` and
+//! `rows.rs` with `#[path]`. So "go to definition" from a port's implementation lands on the
+//! query itself, and the compiler checks the one text against both drivers. (A generic
+//! function over `sqlx::Database` would need a bound per bound type and executor; a macro per
+//! store hid every query behind its expansion.)
+//!
+//! - `journal/`: what the engine writes and reads back (`ChangeWriter`, `OrderJournal`).
+//! - `queries/`: what the services ask (`OrderQueries`).
+//! - `basket/`, `catalog/`: `BasketStore`, `CatalogStore`.
+//! - `sql/`: SQL text that does not depend on the backend (columns, filters, batch sizes),
+//!   compiled once.
+//!
+//! What differs — connection options, migrations, column types — stays in the backend's
+//! module.
 
-mod basket_sql;
-mod catalog_sql;
 mod errors;
 pub mod migrations;
-mod order_files_sql;
-mod order_header_sql;
-mod order_read_sql;
-mod order_rows;
-mod order_search_sql;
-mod order_sql;
 mod postgres;
+mod sql;
 mod sqlite;
 
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 
 use anyhow::Context;
+pub use regards_order_actors::ports::Backend;
 use regards_order_actors::ports::Store;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Which backend a URL selects.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backend {
-    Sqlite,
-    Postgres,
-}
-
-impl Backend {
-    /// The backend of `url`, from its scheme.
-    pub fn of(url: &str) -> anyhow::Result<Self> {
-        if url.starts_with("sqlite:") {
-            Ok(Backend::Sqlite)
-        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            Ok(Backend::Postgres)
-        } else {
-            anyhow::bail!("database_url must start with sqlite:// or postgres://")
-        }
+/// The backend `url` selects, from its scheme.
+pub fn backend_of(url: &str) -> anyhow::Result<Backend> {
+    if url.starts_with("sqlite:") {
+        Ok(Backend::Sqlite)
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Backend::Postgres)
+    } else {
+        anyhow::bail!("database_url must start with sqlite:// or postgres://")
     }
 }
 
@@ -57,7 +56,7 @@ pub async fn connect(url: &str) -> anyhow::Result<Arc<dyn Store>> {
 /// Same, with calls that wait at most `wait` for a connection or the write lock, so that a
 /// request reaching a database that is down answers 503 within a bounded time.
 pub async fn connect_waiting(url: &str, wait: Duration) -> anyhow::Result<Arc<dyn Store>> {
-    let store: Arc<dyn Store> = match Backend::of(url)? {
+    let store: Arc<dyn Store> = match backend_of(url)? {
         Backend::Sqlite => Arc::new(SqliteStore::connect(url, wait).await?),
         Backend::Postgres => Arc::new(PgStore::connect(url, wait).await?),
     };
@@ -103,8 +102,8 @@ mod tests {
 
     #[test]
     fn picks_the_backend_from_the_scheme() {
-        assert_eq!(Backend::of("sqlite://x").ok(), Some(Backend::Sqlite));
-        assert_eq!(Backend::of("postgresql://x").ok(), Some(Backend::Postgres));
-        assert!(Backend::of("mysql://x").is_err());
+        assert_eq!(backend_of("sqlite://x").ok(), Some(Backend::Sqlite));
+        assert_eq!(backend_of("postgresql://x").ok(), Some(Backend::Postgres));
+        assert!(backend_of("mysql://x").is_err());
     }
 }

@@ -3,7 +3,7 @@
 use crate::db::{errors::store_error, migrations};
 use anyhow::Context;
 use async_trait::async_trait;
-use regards_order_actors::ports::{DatabaseProbe, Store, StoreResult};
+use regards_order_actors::ports::{Backend, DatabaseProbe, Store, StoreResult};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{Connection, PgPool, Postgres};
 use std::str::FromStr;
@@ -44,13 +44,29 @@ impl PgStore {
     }
 }
 
-crate::db::catalog_sql::impl_catalog_store!(PgStore, Postgres);
-crate::db::basket_sql::impl_basket_store!(PgStore, Postgres);
-crate::db::order_sql::impl_order_store!(PgStore, Postgres);
+// The SQL both backends share, compiled here for Postgres (see `db/mod.rs`): each folder is
+// loaded by the other backend too, which `duplicate_mod` would otherwise refuse.
+type Db = Postgres;
+type SqlStore = PgStore;
+#[allow(clippy::duplicate_mod)]
+#[path = "basket/mod.rs"]
+mod basket;
+#[allow(clippy::duplicate_mod)]
+#[path = "catalog/mod.rs"]
+mod catalog;
+#[allow(clippy::duplicate_mod)]
+#[path = "journal/mod.rs"]
+mod journal;
+#[allow(clippy::duplicate_mod)]
+#[path = "queries/mod.rs"]
+mod queries;
+#[allow(clippy::duplicate_mod)]
+#[path = "rows.rs"]
+mod rows;
 
 impl Store for PgStore {
-    fn backend(&self) -> &'static str {
-        "postgres"
+    fn backend(&self) -> Backend {
+        Backend::Postgres
     }
 }
 

@@ -35,10 +35,34 @@ pub trait DatabaseProbe: Send + Sync {
     async fn probe_write(&self) -> StoreResult<()>;
 }
 
+/// The database behind a store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    /// Short name (`sqlite`, `postgres`), for logs and `/ready`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+impl std::fmt::Display for Backend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// Everything the service keeps in its database, behind one handle.
 pub trait Store:
     CatalogStore + BasketStore + OrderJournal + OrderQueries + DatabaseProbe + Send + Sync + 'static
 {
-    /// Short name of the backend (`sqlite`, `postgres`), for logs and `/ready`.
-    fn backend(&self) -> &'static str;
+    /// Which database this store runs on.
+    fn backend(&self) -> Backend;
 }

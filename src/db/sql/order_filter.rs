@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use regards_order_actors::ports::{OrderFilter, OrderSort, StatusFilter};
 
-/// A value bound to a placeholder of `filter_sql` (or of `order_files_sql::file_filter_sql`).
+/// A value bound to a placeholder of `filter_sql` (or of `file_filter::file_filter_sql`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Bind {
     Text(String),
@@ -121,7 +121,7 @@ pub fn order_by(sort: &[(OrderSort, bool)]) -> String {
 /// Binds `$binds` (an iterator of owned `Bind`) to `$query` in order.
 macro_rules! bind_filter {
     ($query:expr, $binds:expr) => {{
-        use crate::db::order_search_sql::Bind;
+        use crate::db::sql::order_filter::Bind;
         let mut query = $query;
         for bind in $binds {
             query = match bind {

@@ -1,0 +1,178 @@
+//! Storing what creation computed: tasks, sub-orders and files in multi-row inserts, in the
+//! transaction that locks the order row (an action committed meanwhile wins).
+
+use super::{Db, SqlStore};
+use crate::db::errors::store_error;
+use crate::db::sql::batches::{FILE_CHUNK, SUBORDER_CHUNK, TASK_CHUNK};
+use regards_order_actors::domain::Tenant;
+use regards_order_actors::domain::order::{
+    DatasetTask, OrderFile, OrderHeader, OrderStatus, SubOrder,
+};
+use regards_order_actors::ports::{CreationWrite, StoreResult};
+use sqlx::Row;
+use sqlx::types::Json;
+
+impl SqlStore {
+    /// Locks the order row for the creation's transaction (a write, so that SQLite takes
+    /// its write lock before reading and Postgres locks the row) and answers the header
+    /// to store: None when the order was deleted or removed meanwhile; the stored
+    /// status and its date when a pause was committed meanwhile.
+    pub(crate) async fn lock_for_creation(
+        conn: &mut <Db as sqlx::Database>::Connection,
+        tenant: &Tenant,
+        header: &OrderHeader,
+    ) -> StoreResult<Option<OrderHeader>> {
+        let row = sqlx::query(
+            "UPDATE orders SET status = status WHERE tenant = $1 AND id = $2 \
+             RETURNING status, status_date",
+        )
+        .bind(tenant.as_str())
+        .bind(header.id)
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(store_error)?;
+        let Some(row) = row else { return Ok(None) };
+        let status: String = row.try_get("status").map_err(store_error)?;
+        let status: OrderStatus = crate::db::sql::columns::parse_name("order status", &status)?;
+        match status {
+            OrderStatus::Deleted => Ok(None),
+            OrderStatus::Paused if header.status == OrderStatus::Running => {
+                let mut kept = header.clone();
+                kept.status = status;
+                kept.status_date = row.try_get("status_date").map_err(store_error)?;
+                Ok(Some(kept))
+            }
+            _ => Ok(Some(header.clone())),
+        }
+    }
+
+    /// Writes what creation computed and `header` in one transaction (see
+    /// `OrderJournal::store_creation`).
+    pub(crate) async fn write_creation(
+        &self,
+        tenant: &Tenant,
+        header: &OrderHeader,
+        tasks: &[DatasetTask],
+        suborders: &[SubOrder],
+        files: &[OrderFile],
+    ) -> StoreResult<CreationWrite> {
+        let mut tx = self.pool.begin().await.map_err(store_error)?;
+        let Some(header) = Self::lock_for_creation(&mut tx, tenant, header).await? else {
+            tx.commit().await.map_err(store_error)?;
+            return Ok(CreationWrite::Discarded);
+        };
+        let header = &header;
+        Self::delete_order_content(&mut tx, tenant, header.id, true).await?;
+        Self::insert_tasks(&mut tx, tenant, header.id, tasks).await?;
+        Self::insert_suborders(&mut tx, tenant, header.id, suborders).await?;
+        Self::insert_files(&mut tx, tenant, header.id, files).await?;
+        Self::write_order_headers(&mut tx, &[(tenant, header)]).await?;
+        tx.commit().await.map_err(store_error)?;
+        Ok(CreationWrite::Written)
+    }
+
+    /// Inserts an order's dataset tasks, one multi-row statement per chunk.
+    async fn insert_tasks(
+        conn: &mut <Db as sqlx::Database>::Connection,
+        tenant: &Tenant,
+        order_id: i64,
+        tasks: &[DatasetTask],
+    ) -> StoreResult<()> {
+        for chunk in tasks.chunks(TASK_CHUNK) {
+            let mut insert = sqlx::QueryBuilder::<Db>::new(
+                "INSERT INTO dataset_tasks (id, tenant, order_id, dataset_urn, \
+             dataset_label, objects_count, files_count, files_size, \
+             selection_requests, process, file_filter) ",
+            );
+            insert.push_values(chunk, |mut row, task| {
+                row.push_bind(task.id)
+                    .push_bind(tenant.as_str())
+                    .push_bind(order_id)
+                    .push_bind(task.dataset_urn.as_str())
+                    .push_bind(task.dataset_label.as_str())
+                    .push_bind(task.objects_count)
+                    .push_bind(task.files_count)
+                    .push_bind(task.files_size)
+                    .push_bind(Json(&task.selection_requests))
+                    .push_bind(task.process.as_ref().map(Json))
+                    .push_bind(task.file_filter.as_ref().map(Json));
+            });
+            insert
+                .build()
+                .execute(&mut *conn)
+                .await
+                .map_err(store_error)?;
+        }
+        Ok(())
+    }
+
+    /// Inserts an order's sub-orders, one multi-row statement per chunk.
+    async fn insert_suborders(
+        conn: &mut <Db as sqlx::Database>::Connection,
+        tenant: &Tenant,
+        order_id: i64,
+        suborders: &[SubOrder],
+    ) -> StoreResult<()> {
+        for chunk in suborders.chunks(SUBORDER_CHUNK) {
+            let mut insert = sqlx::QueryBuilder::<Db>::new(
+                "INSERT INTO suborders (id, tenant, order_id, dataset_task_id, external) ",
+            );
+            insert.push_values(chunk, |mut row, suborder| {
+                row.push_bind(suborder.id)
+                    .push_bind(tenant.as_str())
+                    .push_bind(order_id)
+                    .push_bind(suborder.dataset_task_id)
+                    .push_bind(suborder.external);
+            });
+            insert
+                .build()
+                .execute(&mut *conn)
+                .await
+                .map_err(store_error)?;
+        }
+        Ok(())
+    }
+
+    /// Inserts an order's files, one multi-row statement per chunk.
+    async fn insert_files(
+        conn: &mut <Db as sqlx::Database>::Connection,
+        tenant: &Tenant,
+        order_id: i64,
+        files: &[OrderFile],
+    ) -> StoreResult<()> {
+        for chunk in files.chunks(FILE_CHUNK) {
+            let mut insert = sqlx::QueryBuilder::<Db>::new(
+                "INSERT INTO order_files (id, tenant, order_id, suborder_id, \
+             dataset_task_id, state, filename, url, mime_type, size, checksum, \
+             checksum_algo, data_type, reference, object_urn, provider_id, version, \
+             download_error) ",
+            );
+            insert.push_values(chunk, |mut row, f| {
+                row.push_bind(f.id)
+                    .push_bind(tenant.as_str())
+                    .push_bind(order_id)
+                    .push_bind(f.suborder_id)
+                    .push_bind(f.dataset_task_id)
+                    .push_bind(f.state.as_str())
+                    .push_bind(f.filename.as_str())
+                    .push_bind(f.url.as_str())
+                    .push_bind(f.mime_type.as_deref())
+                    .push_bind(f.size)
+                    .push_bind(f.checksum.as_ref().map(|c| c.value.as_str()))
+                    .push_bind(f.checksum.as_ref().map(|c| c.algorithm.as_str()))
+                    .push_bind(f.data_type.as_str())
+                    .push_bind(f.reference)
+                    .push_bind(f.object_urn.as_str())
+                    .push_bind(f.provider_id.as_str())
+                    .push_bind(f.version)
+                    .push_bind(f.download_error.as_deref());
+            });
+            insert
+                .build()
+                .execute(&mut *conn)
+                .await
+                .map_err(store_error)?;
+        }
+        Ok(())
+    }
+}
