@@ -13,8 +13,8 @@ use regards_order_actors::ports::{
 use std::sync::{Arc, Mutex, PoisonError};
 
 pub use crate::catalog::query::{Query, QueryError, Searchable};
-pub use crate::downloads::range::{RangeAnswer, answer as range_answer};
 pub use crate::downloads::zip::{EntryNames, MAX_NAME_BYTES, sanitize};
+pub use crate::http::range::{RangeAnswer, answer as range_answer};
 
 /// Decodes a STAC `file:checksum` (a hex multihash) into an algorithm and a lower-case digest.
 pub fn multihash(hex: &str) -> Result<Checksum, String> {

@@ -1,13 +1,13 @@
 //! Build, then run: binds the listener (port 0 allowed), checks the keys, opens the database,
 //! wires the routes and the request limits.
 
+use crate::app::downloads::DownloadService;
 use crate::app::{
     BasketService, CatalogService, OperationsService, OrderService, TenantSettingsService,
 };
 use crate::auth::{OrderTokenCodec, TokenCodec};
 use crate::basket::MAX_UPLOAD_REQUEST_BYTES;
 use crate::config::Settings;
-use crate::downloads::limits::StreamLimits;
 use crate::http::stall::remember_socket;
 use crate::http::{ApiError, BodyLimits, guard_body, json_config, path_config, query_config};
 use crate::state::AppState;
@@ -116,6 +116,13 @@ fn app_state(parts: Parts) -> AppState {
     } = parts;
     let baskets = BasketService::new(store.clone());
     let tenant_settings = TenantSettingsService::new(store.clone(), settings.orders.clone());
+    let downloads = DownloadService::new(
+        store.clone(),
+        engine.clone(),
+        storages.clone(),
+        &settings,
+        public_url.clone(),
+    );
     AppState {
         orders: OrderService::new(
             store.clone(),
@@ -126,15 +133,13 @@ fn app_state(parts: Parts) -> AppState {
         baskets,
         catalog: CatalogService::new(store.clone(), storages.owns_location()),
         tenant_settings,
-        operations: OperationsService::new(store.clone(), engine.clone(), storages.clone()),
+        operations: OperationsService::new(store, engine, storages),
         order_tokens: OrderTokenCodec::new(&settings.auth.order_secret),
-        stream_limits: StreamLimits::new(settings.downloads.max_streams_per_user),
+        stream_limits: downloads.stream_limits().clone(),
+        downloads,
         metrics,
         public_url,
         settings,
-        store,
-        engine,
-        storages,
     }
 }
 

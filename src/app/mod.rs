@@ -5,6 +5,7 @@
 
 mod baskets;
 mod catalog;
+pub mod downloads;
 mod error;
 mod operations;
 pub mod orders;

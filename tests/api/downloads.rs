@@ -20,6 +20,7 @@ use std::time::{Duration, Instant};
 backend_tests!(
     one_file_bytes_headers_and_ranges,
     one_file_follows_the_owner_rule,
+    a_storage_failure_names_no_address,
     complete_downloads_drain_the_order,
     a_done_order_lists_its_available_files_at_once,
     nearline_file_is_202_until_restored_and_error_is_422,
@@ -391,6 +392,34 @@ async fn one_file_follows_the_owner_rule(app: TestApp) {
         &files[0].bytes[..10]
     );
     available_stays(&app, &token, id, 1, 100).await;
+}
+
+/// A file its storage cannot read any more answers 503 with a message that names no path or
+/// URL (the cause is in the service's log), and is marked DOWNLOAD_ERROR.
+async fn a_storage_failure_names_no_address(app: TestApp) {
+    let app = archive_app(app, 0, 2).await;
+    let files = add_files(&app, &online_root(app.dir.path()), "gone", 1, 300).await;
+    let token = app.user("u@x.fr");
+    let id = order_with_status(&app, &token, "gone", "DONE").await;
+    let file_id = file_ids(&app, &token, id).await["gone-0.dat"];
+    std::fs::remove_file(&files[0].path).expect("remove the file");
+
+    let failed = send(app.get(&format!("/orders/files/{file_id}"), &token)).await;
+    assert_eq!(failed.status(), 503);
+    assert!(failed.headers().contains_key(RETRY_AFTER));
+    let told = messages(failed).await.join(" ");
+    let root = online_root(app.dir.path());
+    assert!(
+        !told.contains(&*root.to_string_lossy()) && !told.contains("gone-0.dat"),
+        "the 503 names where the file is: {told}"
+    );
+    assert!(!told.contains("file:"), "{told}");
+    let states = poll("the file marked DOWNLOAD_ERROR", || async {
+        let states = file_states(&app, &token, id).await;
+        (states["gone-0.dat"] == "DOWNLOAD_ERROR").then_some(states)
+    })
+    .await;
+    assert_eq!(states.len(), 1);
 }
 
 async fn complete_downloads_drain_the_order(app: TestApp) {

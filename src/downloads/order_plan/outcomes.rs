@@ -6,11 +6,8 @@ use std::path::PathBuf;
 
 use futures::StreamExt;
 use futures::stream::BoxStream;
-use regards_order_actors::domain::Tenant;
 use regards_order_actors::domain::order::FileState;
-use regards_order_actors::engine::Engine;
 
-use crate::downloads::single::record;
 use crate::downloads::spill::{SpillWriter, Spilled, put_sized};
 
 /// Files marked per message to the order: each message is one commit, and holds its files'
@@ -105,21 +102,6 @@ impl Outcomes {
             Ok((!outcomes.is_empty()).then_some((outcomes, (reader, left))))
         })
         .boxed()
-    }
-
-    /// Marks the files (best effort, as [`record`]: a failure is logged), [`RECORD_CHUNK`] per
-    /// message to the order.
-    pub async fn record(self, engine: &Engine, tenant: &Tenant, order_id: i64) {
-        let mut chunks = self.chunks(RECORD_CHUNK);
-        while let Some(chunk) = chunks.next().await {
-            match chunk {
-                Ok(outcomes) => record(engine, tenant, order_id, outcomes).await,
-                Err(error) => {
-                    tracing::warn!(order_id, %error, "download outcomes not read back");
-                    return;
-                }
-            }
-        }
     }
 }
 

@@ -1,12 +1,11 @@
-//! A14 zip, A15 metalink, A16 public metalink.
+//! The order as one download: its zip (`GET /user/orders/{id}/download`), its metalink
+//! (`GET /user/orders/{id}/metalink/download`) and the metalink a public order token names
+//! (`GET /user/orders/metalink/download?orderToken=`).
 
-use super::access::readable_order;
-use super::files::TokenQuery;
+use super::{TokenQuery, answers};
 use crate::auth::{Authorised, roles};
-use crate::downloads::guard::StreamGuard;
 use crate::downloads::metalink::negotiate;
-use crate::downloads::{order_metalink, order_zip};
-use crate::http::ApiError;
+use crate::http::{ApiError, StreamGuard};
 use crate::state::AppState;
 use actix_web::http::header::{ACCEPT, RANGE};
 use actix_web::{HttpRequest, HttpResponse, get, web};
@@ -17,7 +16,7 @@ use actix_web::{HttpRequest, HttpResponse, get, web};
     responses((status = 200, content_type = "application/octet-stream", description = "the zip"),
         (status = 206, description = "a byte range of the zip"), (status = 204, description = "no file available"),
         (status = 403), (status = 404), (status = 416),
-        (status = 429, response = inline(crate::downloads::guard::TooManyStreams))))]
+        (status = 429, response = inline(crate::http::TooManyStreams))))]
 #[get("/user/orders/{id}/download")]
 pub(crate) async fn download_zip(
     caller: Authorised<roles::RegisteredUser>,
@@ -25,19 +24,11 @@ pub(crate) async fn download_zip(
     req: HttpRequest,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    let order = readable_order(&state, &caller, *id).await?;
-    // Before planning: the plan reads the order's files, which is work enough to refuse.
-    let guard = StreamGuard::take(&state, &req, &caller.tenant, &caller.email)?;
+    let requester = caller.requester();
+    let streamed = state.downloads.zip(&requester, *id).await?;
+    let guard = StreamGuard::hold(streamed.slot, &req, &state.settings);
     let range = req.headers().get(RANGE).and_then(|v| v.to_str().ok());
-    let answer = order_zip::serve(
-        &state,
-        &caller.tenant,
-        *id,
-        order.header.creation_date,
-        range,
-    )
-    .await;
-    guard.protect_result(answer)
+    Ok(guard.protect(answers::zip(streamed.download, range).await))
 }
 
 fn accept(req: &HttpRequest) -> Option<&str> {
@@ -49,7 +40,7 @@ fn accept(req: &HttpRequest) -> Option<&str> {
     params(("orderId" = i64, Path,)),
     responses((status = 200, content_type = "application/metalink+xml", description = "the metalink"),
         (status = 403), (status = 404, description = "unknown, or PENDING, FAILED, DELETED, EXPIRED"),
-        (status = 429, response = inline(crate::downloads::guard::TooManyStreams))))]
+        (status = 429, response = inline(crate::http::TooManyStreams))))]
 #[get("/user/orders/{id}/metalink/download")]
 pub(crate) async fn metalink(
     caller: Authorised<roles::RegisteredUser>,
@@ -57,15 +48,11 @@ pub(crate) async fn metalink(
     req: HttpRequest,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    let order = readable_order(&state, &caller, *id).await?;
-    let guard = StreamGuard::take(&state, &req, &caller.tenant, &caller.email)?;
-    let answer = order_metalink::serve(
-        &state,
-        &caller.tenant,
-        &order.header,
-        negotiate(accept(&req)),
-    );
-    guard.protect_result(answer)
+    let requester = caller.requester();
+    let version = negotiate(accept(&req));
+    let streamed = state.downloads.metalink(&requester, *id, version).await?;
+    let guard = StreamGuard::hold(streamed.slot, &req, &state.settings);
+    Ok(guard.protect(answers::metalink(streamed.download)))
 }
 
 /// The metalink of the order a public token names (anonymous calls add `scope=<tenant>`).
@@ -74,7 +61,7 @@ pub(crate) async fn metalink(
     security(("bearer" = []), ("scope" = [])),
     responses((status = 200, description = "the metalink"), (status = 400, description = "no token"),
         (status = 401, description = "bad or expired token"), (status = 404),
-        (status = 429, response = inline(crate::downloads::guard::TooManyStreams))))]
+        (status = 429, response = inline(crate::http::TooManyStreams))))]
 #[get("/user/orders/metalink/download")]
 pub(crate) async fn public_metalink(
     caller: Authorised<roles::Public>,
@@ -82,34 +69,17 @@ pub(crate) async fn public_metalink(
     req: HttpRequest,
     query: web::Query<TokenQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let token = query.order_token.as_deref().ok_or_else(|| {
-        ApiError::BadRequest("Required parameter 'orderToken' is not present".into())
-    })?;
-    let claims = state
-        .order_tokens
-        .verify(token)
-        .map_err(|_| ApiError::Unauthorized(String::new()))?;
-    let order_id = claims
-        .order_id()
-        .ok_or_else(|| ApiError::Unauthorized(String::new()))?;
-    if claims.tenant != caller.tenant.as_str() {
-        return Err(ApiError::NotFound(None));
+    // Refused with an empty 401, as the original.
+    let claims = query.claims(&state, |_| ApiError::Unauthorized(String::new()))?;
+    if claims.order_id().is_none() {
+        return Err(ApiError::Unauthorized(String::new()));
     }
-    let order = state
-        .store
-        .order_header(&caller.tenant, order_id)
-        .await?
-        .ok_or(ApiError::NotFound(None))?;
-    if order.header.owner != claims.sub {
-        return Err(ApiError::Forbidden(String::new()));
-    }
-    // Counted against the owner the token names, whoever holds the token.
-    let guard = StreamGuard::take(&state, &req, &caller.tenant, &order.header.owner)?;
-    let answer = order_metalink::serve(
-        &state,
-        &caller.tenant,
-        &order.header,
-        negotiate(accept(&req)),
-    );
-    guard.protect_result(answer)
+    let requester = caller.requester();
+    let version = negotiate(accept(&req));
+    let streamed = state
+        .downloads
+        .public_metalink(&requester, &claims, version)
+        .await?;
+    let guard = StreamGuard::hold(streamed.slot, &req, &state.settings);
+    Ok(guard.protect(answers::metalink(streamed.download)))
 }

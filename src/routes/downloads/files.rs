@@ -1,60 +1,12 @@
-//! B2 `GET /orders/files/{id}` and B3/B4 `GET|HEAD /orders/public/files/{id}?orderToken=`.
+//! One file of an order: `GET /orders/files/{id}` for its owner, and
+//! `GET|HEAD /orders/public/files/{id}?orderToken=` with a public order token.
 
-use super::access::check_owner;
+use super::{TokenQuery, answers};
 use crate::auth::{Authorised, Caller, roles};
-use crate::downloads::guard::StreamGuard;
-use crate::downloads::single;
-use crate::http::ApiError;
+use crate::http::{ApiError, StreamGuard};
 use crate::state::AppState;
 use actix_web::http::header::RANGE;
 use actix_web::{HttpRequest, HttpResponse, get, head, web};
-use regards_order_actors::domain::order::FileState;
-use regards_order_actors::ports::FileOfOrder;
-use serde::Deserialize;
-
-/// Query of the public endpoints.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct TokenQuery {
-    pub order_token: Option<String>,
-}
-
-fn missing(id: i64) -> ApiError {
-    ApiError::NotFound(Some(format!("Data file with id: {id} doesn't exist.")))
-}
-
-/// The file, if it exists in the caller's tenant.
-async fn lookup(
-    state: &AppState,
-    caller: &Caller,
-    id: i64,
-) -> Result<Option<FileOfOrder>, ApiError> {
-    Ok(state.store.file_of_order(&caller.tenant, id).await?)
-}
-
-/// The file as its order's actor knows it: a PENDING read from the database may be stale
-/// by the flush delay, so the actor writes first and the file is read again.
-async fn fresh(
-    state: &AppState,
-    caller: &Caller,
-    found: FileOfOrder,
-) -> Result<FileOfOrder, ApiError> {
-    let id = found.file.id;
-    if found.file.state == FileState::Pending
-        && super::access::sync_order(state, &caller.tenant, found.order_id).await
-    {
-        return lookup(state, caller, id).await?.ok_or_else(|| missing(id));
-    }
-    Ok(found)
-}
-
-/// The file (404 when unknown), as its order's actor knows it.
-async fn find(state: &AppState, caller: &Caller, id: i64) -> Result<FileOfOrder, ApiError> {
-    let found = lookup(state, caller, id)
-        .await?
-        .ok_or_else(|| missing(id))?;
-    fresh(state, caller, found).await
-}
 
 fn range(req: &HttpRequest) -> Option<&str> {
     req.headers().get(RANGE).and_then(|v| v.to_str().ok())
@@ -66,7 +18,7 @@ fn range(req: &HttpRequest) -> Option<&str> {
     responses((status = 200, description = "the file"), (status = 206, description = "a byte range"),
         (status = 202, description = "PENDING: retry later"), (status = 403), (status = 404),
         (status = 416), (status = 422, description = "the file is in ERROR"),
-        (status = 429, response = inline(crate::downloads::guard::TooManyStreams))))]
+        (status = 429, response = inline(crate::http::TooManyStreams))))]
 #[get("/orders/files/{id}")]
 pub(crate) async fn download_file(
     caller: Authorised<roles::RegisteredUser>,
@@ -74,63 +26,31 @@ pub(crate) async fn download_file(
     req: HttpRequest,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    let found = find(&state, &caller, *id).await?;
-    check_owner(&caller, &found.owner)?;
-    let guard = StreamGuard::take(&state, &req, &caller.tenant, &caller.email)?;
-    let answer = single::serve(&state, &caller.tenant, found, range(&req), false).await;
+    let requester = caller.requester();
+    let streamed = state.downloads.file(&requester, *id).await?;
+    let guard = StreamGuard::hold(streamed.slot, &req, &state.settings);
+    let answer = answers::file(streamed.download, range(&req), false).await;
     guard.protect_result(answer)
 }
 
-/// The file a public order token opens: signed, not expired (401 otherwise, before anything
-/// about the file is told), of this tenant, naming the file's order, issued for its owner. A
-/// missing file and a file the token does not open get the same empty 403, so that a token
-/// tells nothing of the ids of other orders' files. A super-admin's bearer token may read
-/// any file of the tenant (404 when missing).
-async fn file_for_token(
-    state: &AppState,
-    caller: &Caller,
-    token: Option<&str>,
-    id: i64,
-) -> Result<FileOfOrder, ApiError> {
-    let token = token.ok_or_else(|| {
-        ApiError::BadRequest("Required parameter 'orderToken' is not present".into())
-    })?;
-    let claims = state
-        .order_tokens
-        .verify(token)
-        .map_err(ApiError::Unauthorized)?;
-    if caller.role.is_super_admin() {
-        return find(state, caller, id).await;
-    }
-    let opened = if claims.tenant == caller.tenant.as_str() {
-        lookup(state, caller, id)
-            .await?
-            .filter(|found| claims.order_id() == Some(found.order_id) && claims.sub == found.owner)
-    } else {
-        None
-    };
-    match opened {
-        Some(found) => fresh(state, caller, found).await,
-        None => Err(ApiError::Forbidden(String::new())),
-    }
-}
-
+/// The file a public order token opens. The token must be signed and not expired (401
+/// otherwise, with the reason, before anything about the file is told).
 async fn public(
     state: &AppState,
     caller: &Caller,
     req: &HttpRequest,
     id: i64,
-    token: Option<&str>,
+    query: &TokenQuery,
     head: bool,
 ) -> Result<HttpResponse, ApiError> {
-    let found = file_for_token(state, caller, token, id).await?;
-    if head {
-        // Headers only: no stream, no slot.
-        return single::serve(state, &caller.tenant, found, range(req), head).await;
-    }
-    // Counted against the order's owner, whom the token names.
-    let guard = StreamGuard::take(state, req, &caller.tenant, &found.owner)?;
-    let answer = single::serve(state, &caller.tenant, found, range(req), head).await;
+    let claims = query.claims(state, ApiError::Unauthorized)?;
+    let requester = caller.requester();
+    let streamed = state
+        .downloads
+        .public_file(&requester, &claims, id, head)
+        .await?;
+    let guard = StreamGuard::hold(streamed.slot, req, &state.settings);
+    let answer = answers::file(streamed.download, range(req), head).await;
     guard.protect_result(answer)
 }
 
@@ -142,7 +62,7 @@ async fn public(
         (status = 401, description = "bad or expired token"),
         (status = 403, description = "the token does not open this file (unknown, or of another order)"),
         (status = 404, description = "unknown file (super-admins)"), (status = 416), (status = 422),
-        (status = 429, response = inline(crate::downloads::guard::TooManyStreams))))]
+        (status = 429, response = inline(crate::http::TooManyStreams))))]
 #[get("/orders/public/files/{id}")]
 pub(crate) async fn public_file(
     caller: Authorised<roles::Public>,
@@ -151,15 +71,7 @@ pub(crate) async fn public_file(
     id: web::Path<i64>,
     query: web::Query<TokenQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    public(
-        &state,
-        &caller,
-        &req,
-        *id,
-        query.order_token.as_deref(),
-        false,
-    )
-    .await
+    public(&state, &caller, &req, *id, &query, false).await
 }
 
 /// Same, headers only.
@@ -177,13 +89,5 @@ pub(crate) async fn public_file_head(
     id: web::Path<i64>,
     query: web::Query<TokenQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    public(
-        &state,
-        &caller,
-        &req,
-        *id,
-        query.order_token.as_deref(),
-        true,
-    )
-    .await
+    public(&state, &caller, &req, *id, &query, true).await
 }

@@ -1,12 +1,13 @@
-//! B1 files of a dataset task, C1/C2 available files of an order or a sub-order.
+//! Pages of an order's files: those of a dataset task
+//! (`GET /orders/{id}/dataset/{task}/files`), and the AVAILABLE ones of the order or of a
+//! sub-order (`GET /orders/{id}/files/available`, `…/filesTask/{suborder}/files/available`).
 
-use super::access::readable_order;
+use crate::app::downloads::{DatasetFile, PageRequest};
 use crate::auth::{Authorised, Caller, roles};
 use crate::http::{ApiError, EntityModel, Link, PagedModel, Paging};
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use regards_order_actors::domain::order::{FileState, OrderFile};
-use regards_order_actors::ports::{FileFilter, FileSort};
 use serde::Serialize;
 
 /// A file as the dataset listing shows it (the original's OrderDataFile).
@@ -99,41 +100,15 @@ pub struct AvailableFileModel {
     links: Vec<Link>,
 }
 
-fn sort_of(paging: &Paging, default: FileSort) -> Result<Vec<(FileSort, bool)>, ApiError> {
-    let mut sort = Vec::new();
-    for (property, descending) in &paging.sort {
-        let key = FileSort::parse(property)
-            .ok_or_else(|| ApiError::BadRequest(format!("Cannot sort by '{property}'")))?;
-        sort.push((key, *descending));
-    }
-    if sort.is_empty() {
-        sort.push((default, false));
-    }
-    Ok(sort)
-}
-
-async fn page_of(
-    state: &AppState,
-    caller: &Caller,
-    order_id: i64,
-    filter: FileFilter,
-    req: &HttpRequest,
-    default_size: u32,
-) -> Result<(Vec<OrderFile>, u64, Paging), ApiError> {
+/// The page the query asks for (400 when malformed).
+fn page_request(req: &HttpRequest, default_size: u32) -> Result<(Paging, PageRequest), ApiError> {
     let paging = Paging::from_request(req, default_size)?;
-    let sort = sort_of(&paging, FileSort::Id)?;
-    let page = state
-        .store
-        .files_page(
-            &caller.tenant,
-            order_id,
-            &filter,
-            paging.page,
-            paging.size,
-            &sort,
-        )
-        .await?;
-    Ok((page.files, page.total, paging))
+    let request = PageRequest {
+        page: paging.page,
+        size: paging.size,
+        sort: paging.sort.clone(),
+    };
+    Ok((paging, request))
 }
 
 /// The files of a dataset task of the order (owner or super-admin; the task must be the
@@ -149,34 +124,26 @@ pub(crate) async fn dataset_files(
     path: web::Path<(i64, i64)>,
 ) -> Result<HttpResponse, ApiError> {
     let (order_id, task_id) = path.into_inner();
-    let order = readable_order(&state, &caller, order_id).await?;
-    if !order.tasks.iter().any(|t| t.id == task_id) {
-        return Err(ApiError::NotFound(Some(format!(
-            "Dataset task {task_id} is not in order {order_id}"
-        ))));
-    }
-    let filter = FileFilter {
-        dataset_task_id: Some(task_id),
-        ..FileFilter::default()
-    };
-    let (files, total, paging) = page_of(&state, &caller, order_id, filter, &req, 20).await?;
+    let (paging, page) = page_request(&req, 20)?;
+    let requester = caller.requester();
+    let found = state
+        .downloads
+        .dataset_files(&requester, order_id, task_id, &page)
+        .await?;
     let base = &state.public_url;
-    let content = files
+    let content = found
+        .files
         .into_iter()
-        .map(|f| {
-            let online = state
-                .storages
-                .resolve(&f.url)
-                .is_none_or(|s| s.kind() != "nearline");
-            let link = Link::new("self", format!("{base}/orders/files/{}", f.id));
+        .map(|DatasetFile { file, online }| {
+            let link = Link::new("self", format!("{base}/orders/files/{}", file.id));
             EntityModel {
-                content: data_file(f, order_id, online),
+                content: data_file(file, order_id, online),
                 links: vec![link],
             }
         })
         .collect();
     let url = format!("{base}/orders/{order_id}/dataset/{task_id}/files");
-    Ok(HttpResponse::Ok().json(PagedModel::new(content, total, &paging, &url)))
+    Ok(HttpResponse::Ok().json(PagedModel::new(content, found.total, &paging, &url)))
 }
 
 fn data_file(f: OrderFile, order_id: i64, online: bool) -> OrderDataFile {
@@ -209,15 +176,15 @@ async fn available(
     order_id: i64,
     suborder_id: Option<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    readable_order(state, caller, order_id).await?;
-    let filter = FileFilter {
-        suborder_id,
-        state: Some(FileState::Available),
-        ..FileFilter::default()
-    };
-    let (files, total, paging) = page_of(state, caller, order_id, filter, req, 10).await?;
+    let (paging, page) = page_request(req, 10)?;
+    let requester = caller.requester();
+    let found = state
+        .downloads
+        .available_files(&requester, order_id, suborder_id, &page)
+        .await?;
     let base = &state.public_url;
-    let content = files
+    let content = found
+        .files
         .into_iter()
         .map(|f| {
             EntityModel::bare(OrderDataFileDto {
@@ -236,7 +203,7 @@ async fn available(
         Some(s) => format!("{base}/orders/{order_id}/filesTask/{s}/files/available"),
         None => format!("{base}/orders/{order_id}/files/available"),
     };
-    Ok(HttpResponse::Ok().json(PagedModel::new(content, total, &paging, &url)))
+    Ok(HttpResponse::Ok().json(PagedModel::new(content, found.total, &paging, &url)))
 }
 
 /// The AVAILABLE files of an order (10 per page, by id).

@@ -4,8 +4,7 @@
 use super::orders_page;
 use super::search_body::SearchRequestParameters;
 use crate::auth::{Authorised, roles};
-use crate::downloads::guard::StreamGuard;
-use crate::http::{ApiError, JsonObject, Paging};
+use crate::http::{ApiError, JsonObject, Paging, StreamGuard};
 use crate::state::AppState;
 use actix_web::http::header::{ACCEPT, CONTENT_DISPOSITION};
 use actix_web::{HttpRequest, HttpResponse, post, web};
@@ -74,7 +73,7 @@ fn accepts_csv(req: &HttpRequest) -> bool {
     responses((status = 200, content_type = "text/csv", description = "the CSV export"),
         (status = 406, description = "the client does not accept text/csv"),
         (status = 422, body = crate::http::Messages),
-        (status = 429, response = inline(crate::downloads::guard::TooManyStreams))))]
+        (status = 429, response = inline(crate::http::TooManyStreams))))]
 #[post("/orders/csv")]
 pub(crate) async fn export_csv(
     caller: Authorised<roles::Exploit>,

@@ -1,4 +1,8 @@
-//! The HTTP `Range` header, single range only (download managers resume with one range).
+//! The HTTP `Range` header, single range only (download managers resume with one range):
+//! the one parser of the service, used by the single-file and zip downloads. What it finds is
+//! handed to the download service as a plain [`ByteRange`].
+
+use regards_order_actors::ports::ByteRange;
 
 /// What to answer for a `Range` header against a body of `length` bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -10,6 +14,20 @@ pub enum RangeAnswer {
     Partial { start: u64, end: u64 },
     /// Nothing of the body is in the range (416).
     Unsatisfiable,
+}
+
+impl RangeAnswer {
+    /// The bytes to serve: `None` for the whole body (and for an unsatisfiable range, which
+    /// serves nothing and is answered before any byte is read).
+    pub fn requested(self) -> Option<ByteRange> {
+        match self {
+            RangeAnswer::Partial { start, end } => Some(ByteRange {
+                start,
+                end: Some(end),
+            }),
+            RangeAnswer::Full | RangeAnswer::Unsatisfiable => None,
+        }
+    }
 }
 
 /// Interprets `header` (e.g. `bytes=100-199`, `bytes=100-`, `bytes=-50`) for `length` bytes.
@@ -89,5 +107,18 @@ mod tests {
         assert_eq!(answer(Some("items=0-1"), 100), RangeAnswer::Full);
         assert_eq!(answer(Some("bytes=9-1"), 100), RangeAnswer::Full);
         assert_eq!(answer(Some("bytes=a-b"), 100), RangeAnswer::Full);
+    }
+
+    #[test]
+    fn a_partial_answer_is_an_inclusive_byte_range() {
+        let range = answer(Some("bytes=10-19"), 100).requested();
+        assert_eq!(
+            range,
+            Some(ByteRange {
+                start: 10,
+                end: Some(19)
+            })
+        );
+        assert_eq!(answer(None, 100).requested(), None);
     }
 }

@@ -2,7 +2,7 @@
 //! taken before the response starts (so a refusal is a real 429) and given back when the
 //! slot is dropped — the stream ended, failed, or the client went away or stalled.
 
-use crate::http::ApiError;
+use crate::app::{AppError, AppResult};
 use regards_order_actors::domain::Tenant;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -10,8 +10,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 /// Who a stream counts against: the tenant and the user's e-mail.
 type UserKey = (String, String);
 
-/// The streams each user has open.
-#[derive(Debug)]
+/// The streams each user has open; clones share the counters.
+#[derive(Debug, Clone)]
 pub struct StreamLimits {
     max_per_user: usize,
     // A plain mutex: it is held only to bump a counter, never across an await.
@@ -34,13 +34,14 @@ impl StreamLimits {
         }
     }
 
-    /// A slot for `email` of `tenant`, or 429 when the user already has the most allowed.
-    pub fn acquire(&self, tenant: &Tenant, email: &str) -> Result<StreamSlot, ApiError> {
+    /// A slot for `email` of `tenant`, or `LimitReached` when the user already has the most
+    /// allowed.
+    pub fn acquire(&self, tenant: &Tenant, email: &str) -> AppResult<StreamSlot> {
         let key = (tenant.as_str().to_owned(), email.to_owned());
         let mut open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
         let count = open.entry(key.clone()).or_insert(0);
         if *count >= self.max_per_user {
-            return Err(ApiError::TooManyRequests(format!(
+            return Err(AppError::LimitReached(format!(
                 "Too many downloads at once: at most {} per user, please try again later",
                 self.max_per_user
             )));
@@ -84,7 +85,7 @@ mod tests {
         let b = limits.acquire(&t, "u@x.fr").unwrap();
         assert!(matches!(
             limits.acquire(&t, "u@x.fr"),
-            Err(ApiError::TooManyRequests(_))
+            Err(AppError::LimitReached(_))
         ));
         // Another user, or the same e-mail in another tenant, has slots of its own.
         let _c = limits.acquire(&t, "v@x.fr").unwrap();

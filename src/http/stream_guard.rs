@@ -4,7 +4,8 @@
 //! is given back when the body ends, fails or is dropped (client gone or stalled), and with
 //! the guard when the handler fails before streaming.
 
-use crate::downloads::limits::StreamSlot;
+use crate::app::downloads::StreamSlot;
+use crate::config::Settings;
 use crate::http::stall::{ConnectionSocket, StallWatch};
 use crate::http::{ApiError, Messages};
 use crate::state::AppState;
@@ -26,7 +27,8 @@ pub struct TooManyStreams(#[to_schema] pub Messages);
 
 /// A user's stream slot and what is needed to watch the stream, from the handler's start.
 pub struct StreamGuard {
-    slot: StreamSlot,
+    /// None for an answer that streams nothing (a HEAD).
+    slot: Option<StreamSlot>,
     socket: Option<ConnectionSocket>,
     timeout: Duration,
     route: String,
@@ -42,13 +44,19 @@ impl StreamGuard {
         email: &str,
     ) -> Result<Self, ApiError> {
         let slot = state.stream_limits.acquire(tenant, email)?;
+        Ok(Self::hold(Some(slot), req, &state.settings))
+    }
+
+    /// Watches the stream `req` will answer with `slot`, which a service took (none: nothing
+    /// to guard).
+    pub fn hold(slot: Option<StreamSlot>, req: &HttpRequest, settings: &Settings) -> Self {
         let pattern = req.match_pattern().unwrap_or_else(|| req.path().to_owned());
-        Ok(Self {
+        Self {
             slot,
             socket: ConnectionSocket::of(req),
-            timeout: Duration::from_secs(state.settings.http.stall_timeout_secs),
+            timeout: Duration::from_secs(settings.http.stall_timeout_secs),
             route: format!("{} {pattern}", req.method()),
-        })
+        }
     }
 
     /// `response` with its body guarded: the slot lives as long as the body, and the client
@@ -64,6 +72,9 @@ impl StreamGuard {
             timeout,
             route,
         } = self;
+        let Some(slot) = slot else {
+            return response;
+        };
         response
             .map_body(move |_, body| Guarded {
                 body,

@@ -3,6 +3,7 @@
 //! ranges (a segmented or resumed download). The last byte alone, half a file or a HEAD
 //! never mark anything.
 
+use super::records;
 use crate::downloads::completion::Outcome;
 use crate::downloads::order_plan::{Outcomes, RECORD_CHUNK};
 use futures::StreamExt;
@@ -73,18 +74,11 @@ impl Served {
             size,
             range,
         } = self;
-        let covered = engine
-            .range_served(&tenant, order_id, download, range, size)
-            .await;
-        match covered {
-            Ok(true) => {
-                let record = on_covered.lock().ok().and_then(|mut once| once.take());
-                if let Some(record) = record {
-                    record().await;
-                }
+        if records::range_served(&engine, &tenant, order_id, download, range, size).await {
+            let record = on_covered.lock().ok().and_then(|mut once| once.take());
+            if let Some(record) = record {
+                record().await;
             }
-            Ok(false) => {}
-            other => tracing::warn!(order_id, "download progress not recorded: {other:?}"),
         }
     }
 }
