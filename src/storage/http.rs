@@ -165,6 +165,10 @@ impl Storage for HttpStorage {
         false
     }
 
+    fn online(&self) -> bool {
+        true
+    }
+
     /// True for URLs under the root; a root without a trailing slash still only owns whole
     /// path segments (`http://h/data` does not own `http://h/database`).
     fn owns(&self, location: &str) -> bool {

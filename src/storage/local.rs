@@ -111,6 +111,10 @@ impl Storage for LocalStorage {
         }
     }
 
+    fn online(&self) -> bool {
+        self.restorer.is_none()
+    }
+
     fn cheap_to_read(&self) -> bool {
         // Online or restored from tape, the file is on a local disk.
         true

@@ -74,6 +74,10 @@ pub trait Storage: Send + Sync {
     /// first byte. A remote file is not fetched ahead of its download.
     fn cheap_to_read(&self) -> bool;
 
+    /// Whether its files can be read without a restore first (not on tape), as the dataset
+    /// file listing shows them (`online`).
+    fn online(&self) -> bool;
+
     /// True when this storage owns `location` (a URL or path under its root).
     fn owns(&self, location: &str) -> bool;
 

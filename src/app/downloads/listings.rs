@@ -53,10 +53,7 @@ impl DownloadService {
             .files
             .into_iter()
             .map(|file| {
-                let online = self
-                    .storages
-                    .resolve(&file.url)
-                    .is_none_or(|s| s.kind() != "nearline");
+                let online = self.storages.resolve(&file.url).is_none_or(|s| s.online());
                 DatasetFile { file, online }
             })
             .collect();

@@ -211,7 +211,7 @@ async fn check(storages: &Storages, file: OrderFile, crc: Option<u32>) -> Checke
     };
     let size = file.size.and_then(|s| u64::try_from(s).ok());
     let (outcome, measured) = match (crc, size) {
-        (Some(c), Some(size)) if storage.kind() != "http" => {
+        (Some(c), Some(size)) if storage.cheap_to_read() => {
             let at_end = Some(ByteRange {
                 start: size,
                 end: None,

@@ -282,6 +282,10 @@ impl Storage for FakeStorage {
         false
     }
 
+    fn online(&self) -> bool {
+        false
+    }
+
     fn owns(&self, location: &str) -> bool {
         location.starts_with("fake:")
     }
