@@ -11,6 +11,7 @@ pub mod db;
 pub mod demo;
 pub mod downloads;
 pub mod engine_setup;
+pub mod events;
 pub mod fuzzing;
 pub mod http;
 pub mod orders;

@@ -3,11 +3,13 @@
 
 use crate::app::downloads::DownloadService;
 use crate::app::{
-    BasketService, CatalogService, OperationsService, OrderService, TenantSettingsService,
+    BasketService, CatalogService, EventService, OperationsService, OrderService,
+    TenantSettingsService,
 };
 use crate::auth::{OrderTokenCodec, TokenCodec};
 use crate::basket::MAX_UPLOAD_REQUEST_BYTES;
 use crate::config::Settings;
+use crate::events::{self, EventFeed};
 use crate::http::stall::remember_socket;
 use crate::http::{ApiError, BodyLimits, guard_body, json_config, path_config, query_config};
 use crate::state::AppState;
@@ -45,6 +47,11 @@ impl Application {
         log_configuration(&settings);
         let store = open_database(&settings).await?;
         let storages = Arc::new(Storages::for_service(&settings)?);
+        let feed = EventFeed::start(store.clone()).await;
+        events::run_pruning(
+            &feed,
+            Duration::from_secs(settings.events.retention_hours.saturating_mul(3600)),
+        );
         let engine = engine_setup::start(&settings, store.clone(), storages.clone());
         let recovered = engine.recover().await?;
         tracing::info!(orders = recovered, "orders to resume re-activated");
@@ -57,6 +64,7 @@ impl Application {
             engine: engine.clone(),
             storages,
             metrics: metrics.clone(),
+            feed,
         }));
         let server = serve(listener, state, tokens, metrics)?;
         tracing::info!("listening on {address}");
@@ -102,6 +110,7 @@ struct Parts {
     storages: Arc<Storages>,
     metrics: Arc<Metrics>,
     public_url: String,
+    feed: EventFeed,
 }
 
 /// The services over the database, the engine and the storages, and what HTTP needs.
@@ -113,6 +122,7 @@ fn app_state(parts: Parts) -> AppState {
         storages,
         metrics,
         public_url,
+        feed,
     } = parts;
     let baskets = BasketService::new(store.clone());
     let tenant_settings = TenantSettingsService::new(store.clone(), settings.orders.clone());
@@ -137,6 +147,11 @@ fn app_state(parts: Parts) -> AppState {
         order_tokens: OrderTokenCodec::new(&settings.auth.order_secret),
         stream_limits: downloads.stream_limits().clone(),
         downloads,
+        events: EventService::new(
+            feed,
+            settings.events.max_streams_per_user,
+            Duration::from_secs(settings.events.heartbeat_secs),
+        ),
         metrics,
         public_url,
         settings,

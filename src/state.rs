@@ -3,7 +3,8 @@
 
 use crate::app::downloads::{DownloadService, StreamLimits};
 use crate::app::{
-    BasketService, CatalogService, OperationsService, OrderService, TenantSettingsService,
+    BasketService, CatalogService, EventService, OperationsService, OrderService,
+    TenantSettingsService,
 };
 use crate::auth::OrderTokenCodec;
 use crate::config::Settings;
@@ -28,4 +29,6 @@ pub struct AppState {
     pub stream_limits: StreamLimits,
     /// Files, zips, metalinks and file listings of orders.
     pub downloads: DownloadService,
+    /// Live event streams (and the feed every event channel follows).
+    pub events: EventService,
 }

@@ -1,10 +1,14 @@
 //! Typed, layered configuration: compiled defaults, then a TOML file, then
 //! `REGARDS_ORDER_*` environment variables (`__` separates nesting levels).
 
+mod events;
 mod keys;
 mod secret;
 mod storage;
 
+pub use events::{
+    AmqpSettings, EventSettings, NotificationSettings, SmtpSettings, WebhookSettings,
+};
 pub use keys::{DEV_JWT_SECRET, DEV_ORDER_SECRET};
 pub use secret::Secret;
 pub use storage::{StorageKind, StorageSettings};
@@ -101,6 +105,13 @@ pub struct Settings {
     pub engine: EngineSettings,
     pub http: HttpSettings,
     pub downloads: DownloadSettings,
+    pub events: EventSettings,
+    pub webhooks: WebhookSettings,
+    pub notifications: NotificationSettings,
+    /// E-mails are sent only with an SMTP server.
+    pub smtp: Option<SmtpSettings>,
+    /// AMQP requests and responses only with a broker.
+    pub amqp: Option<AmqpSettings>,
     /// The configured storages; none means the default (see [`Settings::effective_storages`]).
     #[serde(default)]
     pub storages: Vec<StorageSettings>,
@@ -172,6 +183,17 @@ impl Settings {
         }
         if self.downloads.max_streams_per_user == 0 {
             anyhow::bail!("downloads.max_streams_per_user must be > 0");
+        }
+        if self.events.retention_hours == 0
+            || self.events.heartbeat_secs == 0
+            || self.events.max_streams_per_user == 0
+            || self.webhooks.max_attempts == 0
+            || self.webhooks.timeout_secs == 0
+        {
+            anyhow::bail!(
+                "events.retention_hours, events.heartbeat_secs, events.max_streams_per_user, \
+                 webhooks.max_attempts and webhooks.timeout_secs must be > 0"
+            );
         }
         if self.orders.max_active_suborders_per_user == 0 {
             anyhow::bail!("orders.max_active_suborders_per_user must be > 0");

@@ -13,6 +13,8 @@ use std::time::Duration;
 #[derive(Clone)]
 pub struct PgStore {
     pool: PgPool,
+    /// Notified after each commit that wrote events (see `EventLog::event_signal`).
+    events_signal: std::sync::Arc<tokio::sync::Notify>,
 }
 
 impl PgStore {
@@ -40,7 +42,10 @@ impl PgStore {
             .run(&pool)
             .await
             .context("cannot apply Postgres migrations")?;
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            events_signal: Default::default(),
+        })
     }
 }
 
@@ -54,6 +59,9 @@ mod basket;
 #[allow(clippy::duplicate_mod)]
 #[path = "catalog/mod.rs"]
 mod catalog;
+#[allow(clippy::duplicate_mod)]
+#[path = "events/mod.rs"]
+mod events;
 #[allow(clippy::duplicate_mod)]
 #[path = "journal/mod.rs"]
 mod journal;
@@ -84,6 +92,19 @@ impl DatabaseProbe for PgStore {
         sqlx::query(crate::db::PROBE_WRITE)
             .bind(chrono::Utc::now().timestamp_millis())
             .execute(&self.pool)
+            .await
+            .map_err(store_error)?;
+        Ok(())
+    }
+}
+
+impl PgStore {
+    /// The outbox's lock, held until the transaction ends: transactions writing events
+    /// take their ids one after the other, so ids increase in commit order and a reader
+    /// that follows ids never passes one that commits later.
+    pub(crate) async fn lock_event_ids(conn: &mut sqlx::PgConnection) -> StoreResult<()> {
+        sqlx::query("SELECT pg_advisory_xact_lock(7246001)")
+            .execute(&mut *conn)
             .await
             .map_err(store_error)?;
         Ok(())

@@ -13,6 +13,8 @@ use std::time::Duration;
 #[derive(Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
+    /// Notified after each commit that wrote events (see `EventLog::event_signal`).
+    events_signal: std::sync::Arc<tokio::sync::Notify>,
 }
 
 impl SqliteStore {
@@ -52,7 +54,10 @@ impl SqliteStore {
             .run(&pool)
             .await
             .context("cannot apply SQLite migrations")?;
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            events_signal: Default::default(),
+        })
     }
 }
 
@@ -89,6 +94,9 @@ mod basket;
 #[path = "catalog/mod.rs"]
 mod catalog;
 #[allow(clippy::duplicate_mod)]
+#[path = "events/mod.rs"]
+mod events;
+#[allow(clippy::duplicate_mod)]
 #[path = "journal/mod.rs"]
 mod journal;
 #[allow(clippy::duplicate_mod)]
@@ -120,6 +128,14 @@ impl DatabaseProbe for SqliteStore {
             .execute(&self.pool)
             .await
             .map_err(store_error)?;
+        Ok(())
+    }
+}
+
+impl SqliteStore {
+    /// Nothing to do: SQLite has one writer at a time, so ids already increase in commit
+    /// order (see the Postgres store's version).
+    pub(crate) async fn lock_event_ids(_conn: &mut SqliteConnection) -> StoreResult<()> {
         Ok(())
     }
 }

@@ -4,6 +4,7 @@ mod admin;
 mod basket;
 mod catalog;
 mod downloads;
+mod events;
 mod health;
 pub mod method_not_allowed;
 mod openapi;
@@ -20,6 +21,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     basket::configure(cfg);
     catalog::configure(cfg);
     openapi::configure(cfg);
+    events::configure(cfg);
     orders::configure(cfg);
     settings::configure(cfg);
     admin::configure(cfg);

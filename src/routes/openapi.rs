@@ -42,6 +42,8 @@ use utoipa::{Modify, OpenApi};
         super::settings::update_setting,
         super::settings::reset_setting,
         super::admin::actors,
+        super::events::my_order_events,
+        super::events::tenant_order_events,
         super::downloads::archives::download_zip,
         super::downloads::archives::metalink,
         super::downloads::archives::public_metalink,

@@ -319,7 +319,7 @@ async fn store_creation_is_loaded_back_and_replaced_when_redone(app: TestApp) {
     running.expiration_date = Some(day(30));
     for _ in 0..2 {
         // The second time is a creation redone after an interruption: replaced, not doubled.
-        let stored = store.store_creation(&t, &running, &tasks, &suborders, &files);
+        let stored = store.store_creation(&t, &running, &tasks, &suborders, &files, &[]);
         stored.await.unwrap();
     }
 
@@ -353,7 +353,7 @@ async fn apply_changes_writes_headers_and_file_states(app: TestApp) {
     let files: Vec<_> = (1..=6).map(|id| file(id, 30, 20)).collect();
     let (h, tasks) = (header(1, U, "order 1"), [task(20, "A", 6, 21)]);
     store
-        .store_creation(&t, &h, &tasks, &[suborder(30, 20, false)], &files)
+        .store_creation(&t, &h, &tasks, &[suborder(30, 20, false)], &files, &[])
         .await
         .unwrap();
 
@@ -424,7 +424,7 @@ async fn drop_files_keeps_the_dataset_tasks(app: TestApp) {
     let files: Vec<_> = (1..=3).map(|id| file(id, 30, 20)).collect();
     let (h, tasks) = (header(1, U, "order 1"), [task(20, "A", 3, 6)]);
     store
-        .store_creation(&t, &h, &tasks, &[suborder(30, 20, false)], &files)
+        .store_creation(&t, &h, &tasks, &[suborder(30, 20, false)], &files, &[])
         .await
         .unwrap();
     let drop = OrderChange::DropFiles {
@@ -466,7 +466,10 @@ async fn five_orders(store: &dyn Store, t: &Tenant) {
         h.waiting_for_user = waiting;
         h.percent_completed = if id == 5 { 0 } else { id as i32 * 10 };
         let tasks = [task(100 + id, "B", id, 10 * id), task(200 + id, "A", 1, 1)];
-        store.store_creation(t, &h, &tasks, &[], &[]).await.unwrap();
+        store
+            .store_creation(t, &h, &tasks, &[], &[], &[])
+            .await
+            .unwrap();
     }
 }
 
@@ -669,7 +672,7 @@ async fn remove_order_frees_the_label_and_deletes_the_basket(app: TestApp) {
     store.create_order(&t, &h, U).await.unwrap();
     let (tasks, suborders) = ([task(20, "A", 1, 1)], [suborder(30, 20, false)]);
     store
-        .store_creation(&t, &h, &tasks, &suborders, &[file(1, 30, 20)])
+        .store_creation(&t, &h, &tasks, &suborders, &[file(1, 30, 20)], &[])
         .await
         .unwrap();
     // Removing on another tenant touches nothing.
@@ -752,17 +755,17 @@ async fn twelve_files(store: &dyn Store, t: &Tenant) -> Vec<OrderFile> {
         })
         .collect();
     let h = header(1, U, "order 1");
-    let creation = store.store_creation(t, &h, &tasks, &suborders, &files);
+    let creation = store.store_creation(t, &h, &tasks, &suborders, &files, &[]);
     creation.await.unwrap();
     let h2 = header(2, "v@x.fr", "order 2");
     let (tasks2, suborders2) = ([task(22, "C", 1, 13)], [suborder(33, 22, false)]);
     let files2 = [file(13, 33, 22)];
-    let creation = store.store_creation(t, &h2, &tasks2, &suborders2, &files2);
+    let creation = store.store_creation(t, &h2, &tasks2, &suborders2, &files2, &[]);
     creation.await.unwrap();
     let h3 = header(3, U, "order 3");
     let (tasks3, suborders3) = ([task(23, "D", 1, 14)], [suborder(34, 23, false)]);
     let (other, files3) = (other_tenant(), [file(14, 34, 23)]);
-    let creation = store.store_creation(&other, &h3, &tasks3, &suborders3, &files3);
+    let creation = store.store_creation(&other, &h3, &tasks3, &suborders3, &files3, &[]);
     creation.await.unwrap();
     let states = [
         (2, FileState::Available, None),
@@ -926,7 +929,7 @@ async fn order_files_streams_every_file_by_id(app: TestApp) {
         .collect();
     files.reverse();
     let h = header(1, U, "order 1");
-    let creation = store.store_creation(&t, &h, &tasks, &suborders, &files);
+    let creation = store.store_creation(&t, &h, &tasks, &suborders, &files, &[]);
     creation.await.unwrap();
     files.reverse();
     let all = FileFilter::default();
@@ -981,7 +984,7 @@ async fn record_crcs_are_read_back(app: TestApp) {
     let files: Vec<OrderFile> = (1..=2_500).map(|id| file(id, 30, 20)).collect();
     let h = header(1, U, "order 1");
     let suborders = [suborder(30, 20, false)];
-    let creation = store.store_creation(&t, &h, &tasks, &suborders, &files);
+    let creation = store.store_creation(&t, &h, &tasks, &suborders, &files, &[]);
     creation.await.unwrap();
     let crc = |id: i64| (id as u32).wrapping_mul(2_654_435_761);
     // Every file but the first ten, in more than one chunk, out of order; the last value of

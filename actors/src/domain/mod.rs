@@ -4,6 +4,7 @@ pub mod basket;
 pub mod catalog;
 pub mod data_type;
 pub mod dates;
+pub mod events;
 pub mod order;
 pub mod summary;
 pub mod tenant;

@@ -3,6 +3,7 @@
 
 pub mod basket_store;
 pub mod catalog_store;
+pub mod event_log;
 pub mod order_builder;
 pub mod order_filters;
 pub mod order_journal;
@@ -13,6 +14,7 @@ pub mod store_error;
 
 pub use basket_store::BasketStore;
 pub use catalog_store::{CatalogCounts, CatalogStore, ObjectRow, ObjectScope};
+pub use event_log::{EventLog, EventScope};
 pub use order_builder::{CreationError, CreationPlan, OrderBuilder};
 pub use order_filters::{FileFilter, FileSort, OrderFilter, OrderSort, PageRequest, StatusFilter};
 pub use order_journal::{
@@ -61,7 +63,15 @@ impl std::fmt::Display for Backend {
 
 /// Everything the service keeps in its database, behind one handle.
 pub trait Store:
-    CatalogStore + BasketStore + OrderJournal + OrderQueries + DatabaseProbe + Send + Sync + 'static
+    CatalogStore
+    + BasketStore
+    + OrderJournal
+    + OrderQueries
+    + EventLog
+    + DatabaseProbe
+    + Send
+    + Sync
+    + 'static
 {
     /// Which database this store runs on.
     fn backend(&self) -> Backend;

@@ -2,6 +2,7 @@
 //! content creation computed) and what activation and start-up recovery read back.
 
 use crate::domain::Tenant;
+use crate::domain::events::OrderEvent;
 use crate::domain::order::{DatasetTask, FileSlot, FileState, OrderFile, OrderHeader, SubOrder};
 use crate::ports::StoreResult;
 use async_trait::async_trait;
@@ -42,6 +43,9 @@ pub enum OrderChange {
     DropFiles { tenant: Tenant, order_id: i64 },
     /// The order, its tasks, sub-orders, files and archived basket are gone (hard removal).
     Remove { tenant: Tenant, order_id: i64 },
+    /// Events the changes before it cause, written to the outbox in the same transaction
+    /// (a key already stored is skipped: a retried batch tells nothing twice).
+    Events(Vec<OrderEvent>),
 }
 
 /// What `store_creation` did.
@@ -74,7 +78,7 @@ pub trait OrderJournal: ChangeWriter + Send + Sync {
     /// Writes what creation computed and the new header in one transaction (whatever an
     /// interrupted creation left is replaced). Files are inserted in batches. An action
     /// committed while creation ran wins: a DELETED (or removed) order gets nothing, a PAUSED
-    /// one keeps its status.
+    /// one keeps its status (and its ORDER_STATUS events are not written).
     async fn store_creation(
         &self,
         tenant: &Tenant,
@@ -82,6 +86,7 @@ pub trait OrderJournal: ChangeWriter + Send + Sync {
         tasks: &[DatasetTask],
         suborders: &[SubOrder],
         files: &[OrderFile],
+        events: &[OrderEvent],
     ) -> StoreResult<CreationWrite>;
 
     /// The whole order, or None.

@@ -14,6 +14,8 @@ type UserKey = (String, String);
 #[derive(Debug, Clone)]
 pub struct StreamLimits {
     max_per_user: usize,
+    /// What the streams are, for the refusal's message ("downloads", "event streams").
+    what: &'static str,
     // A plain mutex: it is held only to bump a counter, never across an await.
     open: Arc<Mutex<HashMap<UserKey, usize>>>,
 }
@@ -28,8 +30,14 @@ pub struct StreamSlot {
 impl StreamLimits {
     /// Limits of `max_per_user` streams per user.
     pub fn new(max_per_user: usize) -> Self {
+        Self::of("downloads", max_per_user)
+    }
+
+    /// Limits of `max_per_user` streams of a kind per user.
+    pub fn of(what: &'static str, max_per_user: usize) -> Self {
         Self {
             max_per_user,
+            what,
             open: Arc::default(),
         }
     }
@@ -42,8 +50,8 @@ impl StreamLimits {
         let count = open.entry(key.clone()).or_insert(0);
         if *count >= self.max_per_user {
             return Err(AppError::LimitReached(format!(
-                "Too many downloads at once: at most {} per user, please try again later",
-                self.max_per_user
+                "Too many {} at once: at most {} per user, please try again later",
+                self.what, self.max_per_user
             )));
         }
         *count += 1;

@@ -1,5 +1,6 @@
 //! The persistence actors' batches: one transaction per batch, files first in batch order,
-//! then every order's last header in one multi-row `UPDATE … FROM (VALUES …)`.
+//! then every order's last header in one multi-row `UPDATE … FROM (VALUES …)`, then the
+//! events the batch tells (the outbox).
 
 use super::{Db, SqlStore};
 use crate::db::errors::store_error;
@@ -41,6 +42,7 @@ impl ChangeWriter for SqlStore {
                     Self::lock_order(&mut tx, tenant, *order_id).await?;
                     Self::delete_order(&mut tx, tenant, *order_id).await?;
                 }
+                OrderChange::Events(_) => {}
             }
         }
         let headers =
@@ -51,7 +53,21 @@ impl ChangeWriter for SqlStore {
                 },
             ));
         Self::write_order_headers(&mut tx, &headers).await?;
-        tx.commit().await.map_err(store_error)
+        // The outbox last: on Postgres its lock is then held only until the commit.
+        let events: Vec<_> = changes
+            .iter()
+            .filter_map(|change| match *change {
+                OrderChange::Events(events) => Some(events.iter()),
+                _ => None,
+            })
+            .flatten()
+            .collect();
+        Self::write_events(&mut tx, &events).await?;
+        tx.commit().await.map_err(store_error)?;
+        if !events.is_empty() {
+            self.events_signal.notify_one();
+        }
+        Ok(())
     }
 }
 

@@ -5,6 +5,7 @@ use super::{Db, SqlStore};
 use crate::db::errors::store_error;
 use crate::db::sql::batches::{FILE_CHUNK, SUBORDER_CHUNK, TASK_CHUNK};
 use regards_order_actors::domain::Tenant;
+use regards_order_actors::domain::events::{EventType, OrderEvent};
 use regards_order_actors::domain::order::{
     DatasetTask, OrderFile, OrderHeader, OrderStatus, SubOrder,
 };
@@ -55,8 +56,10 @@ impl SqlStore {
         tasks: &[DatasetTask],
         suborders: &[SubOrder],
         files: &[OrderFile],
+        events: &[OrderEvent],
     ) -> StoreResult<CreationWrite> {
         let mut tx = self.pool.begin().await.map_err(store_error)?;
+        let computed_status = header.status;
         let Some(header) = Self::lock_for_creation(&mut tx, tenant, header).await? else {
             tx.commit().await.map_err(store_error)?;
             return Ok(CreationWrite::Discarded);
@@ -67,7 +70,12 @@ impl SqlStore {
         Self::insert_suborders(&mut tx, tenant, header.id, suborders).await?;
         Self::insert_files(&mut tx, tenant, header.id, files).await?;
         Self::write_order_headers(&mut tx, &[(tenant, header)]).await?;
+        let events = told_events(events, computed_status, header.status);
+        Self::write_events(&mut tx, &events.iter().collect::<Vec<_>>()).await?;
         tx.commit().await.map_err(store_error)?;
+        if !events.is_empty() {
+            self.events_signal.notify_one();
+        }
         Ok(CreationWrite::Written)
     }
 
@@ -175,4 +183,25 @@ impl SqlStore {
         }
         Ok(())
     }
+}
+
+/// The events creation tells, as stored: when a pause committed meanwhile kept its status,
+/// the status change creation computed is not told, and the other events show the status
+/// the order keeps.
+fn told_events(
+    events: &[OrderEvent],
+    computed: OrderStatus,
+    stored: OrderStatus,
+) -> Vec<OrderEvent> {
+    if computed == stored {
+        return events.to_vec();
+    }
+    events
+        .iter()
+        .filter(|e| e.kind != EventType::OrderStatus)
+        .map(|e| OrderEvent {
+            status: stored,
+            ..e.clone()
+        })
+        .collect()
 }

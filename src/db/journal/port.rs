@@ -3,6 +3,7 @@
 use super::SqlStore;
 use async_trait::async_trait;
 use regards_order_actors::domain::Tenant;
+use regards_order_actors::domain::events::OrderEvent;
 use regards_order_actors::domain::order::{DatasetTask, OrderFile, OrderHeader, SubOrder};
 use regards_order_actors::ports::{
     CreationWrite, ListedOrder, OrderJournal, OrderRef, StoreResult, StoredOrder,
@@ -17,8 +18,9 @@ impl OrderJournal for SqlStore {
         tasks: &[DatasetTask],
         suborders: &[SubOrder],
         files: &[OrderFile],
+        events: &[OrderEvent],
     ) -> StoreResult<CreationWrite> {
-        self.write_creation(tenant, header, tasks, suborders, files)
+        self.write_creation(tenant, header, tasks, suborders, files, events)
             .await
     }
 

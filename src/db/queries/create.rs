@@ -2,11 +2,12 @@
 
 use super::{Db, SqlStore};
 use regards_order_actors::domain::Tenant;
+use regards_order_actors::domain::events::{EventType, OrderEvent};
 use regards_order_actors::domain::order::OrderHeader;
 use regards_order_actors::ports::StoreResult;
 
 impl SqlStore {
-    /// Inserts the row of a new order.
+    /// Inserts the row of a new order and its ORDER_CREATED event.
     pub(crate) async fn insert_order(
         conn: &mut <Db as sqlx::Database>::Connection,
         tenant: &Tenant,
@@ -37,6 +38,13 @@ impl SqlStore {
         .execute(&mut *conn)
         .await
         .map_err(crate::db::sql::columns::order_write_error)?;
-        Ok(())
+        let created = OrderEvent::of(
+            EventType::OrderCreated,
+            format!("{}-created", header.id),
+            tenant,
+            header,
+            chrono::Utc::now(),
+        );
+        Self::write_events(&mut *conn, &[&created]).await
     }
 }

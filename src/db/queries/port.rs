@@ -44,7 +44,9 @@ impl OrderQueries for SqlStore {
         let mut tx = self.pool.begin().await.map_err(store_error)?;
         Self::insert_order(&mut tx, tenant, header).await?;
         Self::archive_basket(&mut tx, tenant, basket_owner, header.id).await?;
-        tx.commit().await.map_err(store_error)
+        tx.commit().await.map_err(store_error)?;
+        self.events_signal.notify_one();
+        Ok(())
     }
 
     async fn create_order_from_archive(
@@ -61,6 +63,7 @@ impl OrderQueries for SqlStore {
             return Ok(false);
         }
         tx.commit().await.map_err(store_error)?;
+        self.events_signal.notify_one();
         Ok(true)
     }
 

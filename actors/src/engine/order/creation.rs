@@ -4,6 +4,7 @@
 //! with backoff, keeping what was computed.
 
 use super::OrderActor;
+use crate::domain::events::OrderEvent;
 use crate::domain::order::{DatasetTask, FileSlot, Order, OrderFile, OrderHeader, SubOrder};
 use crate::engine::backoff::Backoff;
 use crate::ports::{CreationError, CreationPlan, CreationWrite, StoreError};
@@ -61,6 +62,8 @@ pub(crate) struct Unstored {
     tasks: Vec<DatasetTask>,
     suborders: Vec<SubOrder>,
     files: Vec<OrderFile>,
+    /// What creation tells the outbox (written with it).
+    events: Vec<OrderEvent>,
     backoff: Backoff,
 }
 
@@ -107,6 +110,7 @@ impl OrderActor {
                     &content.tasks,
                     &content.suborders,
                     &content.files,
+                    &content.events,
                 )
                 .await;
             addr.do_send(CreationStored { result, content });
@@ -114,7 +118,7 @@ impl OrderActor {
     }
 
     /// The content as the database will hold it.
-    fn unstored(&self, created: Created, files: Vec<OrderFile>) -> Unstored {
+    fn unstored(&mut self, created: Created, files: Vec<OrderFile>) -> Unstored {
         let mut preview = Order::new(
             self.order.tenant.clone(),
             self.order.header.clone(),
@@ -130,7 +134,11 @@ impl OrderActor {
         };
         let applied_at = Utc::now();
         created.clone().apply(&mut preview, applied_at);
+        // Sub-orders ready at once (nothing to retrieve), then the new status.
+        self.events.suborders_done(&preview, None, applied_at);
+        let events = self.events.told_by(&preview, &preview.header, applied_at);
         Unstored {
+            events,
             created,
             header: preview.header,
             applied_at,

@@ -79,7 +79,11 @@ impl OrderActor {
             }
             Action::Remove => {
                 self.order.check_remove().map_err(ActionError::Refused)?;
-                return Ok(vec![OrderChange::Remove { tenant, order_id }]);
+                let mut changes = vec![OrderChange::Remove { tenant, order_id }];
+                if let Some(event) = self.events.removed(&self.order, now) {
+                    changes.push(OrderChange::Events(vec![event]));
+                }
+                return Ok(changes);
             }
             Action::Retry {
                 suborder_duration,

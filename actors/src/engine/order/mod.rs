@@ -4,6 +4,7 @@
 
 mod coverage;
 mod creation;
+mod events;
 mod expiry;
 mod handlers;
 mod messages;
@@ -77,6 +78,8 @@ pub(crate) struct OrderActor {
     last_persisted: Option<DateTime<Utc>>,
     last_activity: Instant,
     expiry: Option<SpawnHandle>,
+    /// What the outbox was told of this order.
+    events: events::EventState,
 }
 
 impl OrderActor {
@@ -92,7 +95,6 @@ impl OrderActor {
         stale_header: bool,
     ) -> Self {
         Self {
-            order,
             deps,
             gauges,
             view,
@@ -111,6 +113,8 @@ impl OrderActor {
             last_persisted: None,
             last_activity: Instant::now(),
             expiry: None,
+            events: events::EventState::of(&order.header),
+            order,
         }
     }
 

@@ -40,13 +40,15 @@ impl Handler<FileRetrieved> for OrderActor {
             Ok(()) => (FileState::Available, None),
             Err(reason) => (FileState::Error, Some(reason)),
         };
-        let pending = self.order.file(msg.file_id).map(|f| f.state) == Some(FileState::Pending);
-        if pending
-            && self
-                .order
-                .set_file_state(msg.file_id, state, Utc::now())
-                .is_some()
-        {
+        let file = self.order.file(msg.file_id).copied();
+        let pending = file.map(|f| f.state) == Some(FileState::Pending);
+        let now = Utc::now();
+        if pending && self.order.set_file_state(msg.file_id, state, now).is_some() {
+            if let Some(file) = file {
+                // The sub-order's last file to retrieve: it is ready.
+                self.events
+                    .suborders_done(&self.order, Some(file.suborder_id), now);
+            }
             self.dirty_files.push((msg.file_id, state, reason));
             if let Some(crc) = msg.crc32 {
                 self.dirty_crcs.push((msg.file_id, crc));

@@ -18,7 +18,7 @@ impl OrderActor {
     fn take_background(&mut self, with_header: bool) -> Vec<OrderChange> {
         let mut changes = self.take_file_progress();
         if with_header || self.header_dirty {
-            changes.push(self.header_change());
+            changes.extend(self.header_write(self.order.header.clone()));
         }
         self.header_dirty = false;
         changes
@@ -44,13 +44,6 @@ impl OrderActor {
         changes
     }
 
-    fn header_change(&self) -> OrderChange {
-        OrderChange::Header {
-            tenant: self.order.tenant.clone(),
-            header: self.order.header.clone(),
-        }
-    }
-
     /// Writes an action: progress made before it (with `before`, the header as it was before
     /// the action, when progress had changed it), then `action` and, with `with_header`, the
     /// header as it is now, in one transaction. The future answers once committed, or with
@@ -65,14 +58,11 @@ impl OrderActor {
         self.publish();
         let mut background = self.take_file_progress();
         if self.header_dirty {
-            background.push(OrderChange::Header {
-                tenant: self.order.tenant.clone(),
-                header: before,
-            });
+            background.extend(self.header_write(before));
         }
         let mut acknowledged = action;
         if with_header {
-            acknowledged.push(self.header_change());
+            acknowledged.extend(self.header_write(self.order.header.clone()));
         }
         self.header_dirty = false;
         self.acks_in_flight += 1;
@@ -98,6 +88,7 @@ impl OrderActor {
             if !self.dirty_files.is_empty() || !self.dirty_crcs.is_empty() || self.header_dirty {
                 self.schedule_background(ctx);
             }
+            self.tell_deferred_files(ctx);
         }
     }
 
@@ -127,6 +118,7 @@ impl OrderActor {
             return;
         }
         let changes = self.take_background(false);
+        self.tell_deferred_files(ctx);
         if changes.is_empty() {
             return;
         }

@@ -128,6 +128,7 @@ fn describe(change: &OrderChange) -> String {
         OrderChange::Remove { tenant, order_id } => {
             format!("order {order_id} of {tenant} removed")
         }
+        OrderChange::Events(events) => format!("{} events", events.len()),
     }
 }
 

@@ -3,6 +3,7 @@
 //! clock), and an engine started on them inside the test's actix System.
 
 use crate::domain::Tenant;
+use crate::domain::events::OrderEvent;
 use crate::domain::order::{
     DatasetTask, FileSlot, FileState, OrderFile, OrderHeader, OrderKind, OrderStatus, SubOrder,
 };
@@ -32,6 +33,8 @@ pub struct Journal {
     pub attempts: AtomicUsize,
     /// Transactions still to fail, as an outage would.
     failures_left: AtomicUsize,
+    /// Events committed (once per key, as the outbox keeps them).
+    pub events: Mutex<Vec<OrderEvent>>,
 }
 
 impl Journal {
@@ -104,6 +107,14 @@ impl Journal {
             OrderChange::Header { header, .. } => {
                 if let Some(o) = orders.get_mut(&header.id) {
                     o.header = header.clone();
+                }
+            }
+            OrderChange::Events(events) => {
+                let mut told = self.events.lock().unwrap();
+                for event in events {
+                    if !told.iter().any(|e| e.key == event.key) {
+                        told.push(event.clone());
+                    }
                 }
             }
             OrderChange::FileStates {
@@ -181,7 +192,9 @@ impl OrderJournal for Journal {
         _: &[DatasetTask],
         _: &[SubOrder],
         _: &[OrderFile],
+        events: &[OrderEvent],
     ) -> StoreResult<CreationWrite> {
+        self.events.lock().unwrap().extend(events.iter().cloned());
         Ok(CreationWrite::Written)
     }
 

@@ -1,0 +1,71 @@
+//! Settings of order events and their channels: the outbox, SSE, webhooks, e-mail, AMQP.
+
+use serde::Deserialize;
+use std::path::PathBuf;
+
+/// The outbox and the live streams.
+#[derive(Debug, Clone, Deserialize)]
+pub struct EventSettings {
+    /// Events older than this are pruned from the outbox.
+    pub retention_hours: u64,
+    /// A comment line is sent on idle SSE streams this often.
+    pub heartbeat_secs: u64,
+    /// SSE streams one user may hold at once; the next answers 429.
+    pub max_streams_per_user: usize,
+}
+
+/// Webhook delivery.
+#[derive(Debug, Clone, Deserialize)]
+pub struct WebhookSettings {
+    /// Attempts of one event before the callback gives it up.
+    pub max_attempts: u32,
+    /// Callbacks may target loopback and private addresses (tests, closed networks).
+    pub allow_private_targets: bool,
+    /// Wait before the first retry; it doubles with each failed attempt.
+    pub first_retry_secs: u64,
+    /// Longest wait of one delivery for the receiver's answer.
+    pub timeout_secs: u64,
+}
+
+/// The SMTP server e-mails go through (no e-mail without it).
+#[derive(Debug, Clone, Deserialize)]
+pub struct SmtpSettings {
+    /// `smtp://host:port` (plain), `smtps://` (TLS) or `smtp://…?tls=required` (STARTTLS).
+    pub url: String,
+    /// The sender address.
+    pub from: String,
+}
+
+/// E-mail content and schedule.
+#[derive(Debug, Clone, Deserialize)]
+pub struct NotificationSettings {
+    /// Folder whose template files replace the embedded defaults.
+    pub templates_dir: Option<PathBuf>,
+    /// When reminders are sent (cron with seconds, as the original's).
+    pub reminder_cron: String,
+}
+
+/// The AMQP broker REGARDS services talk to (no AMQP without it).
+#[derive(Debug, Clone, Deserialize)]
+pub struct AmqpSettings {
+    /// `amqp://user:password@host:port/vhost`.
+    pub url: String,
+    #[serde(default = "defaults::request_queue")]
+    pub request_queue: String,
+    #[serde(default = "defaults::cancel_queue")]
+    pub cancel_queue: String,
+    #[serde(default = "defaults::response_exchange")]
+    pub response_exchange: String,
+}
+
+mod defaults {
+    pub fn request_queue() -> String {
+        "regards.order.request".into()
+    }
+    pub fn cancel_queue() -> String {
+        "regards.order.cancel".into()
+    }
+    pub fn response_exchange() -> String {
+        "regards.order.response".into()
+    }
+}

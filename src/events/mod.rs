@@ -1,0 +1,12 @@
+//! Order events after the outbox: the feed that follows it and fans it out to live streams,
+//! the runner that drives each durable channel (webhooks, e-mail, AMQP) from its cursor, and
+//! the pruning of old events. Nothing here uses actix-web: the routes use `app::events`.
+
+pub mod channel;
+pub mod feed;
+pub mod prune;
+
+pub use channel::{ChannelLags, Delivery, EventChannel, run_channel};
+pub use feed::EventFeed;
+pub use feed::WeakEventFeed;
+pub use prune::run_pruning;
