@@ -38,6 +38,11 @@ const SQLITE: &[Script] = &[
         "archived baskets",
         include_str!("../../migrations/sqlite/0006_archived_baskets.sql"),
     ),
+    (
+        7,
+        "order events",
+        include_str!("../../migrations/sqlite/0007_order_events.sql"),
+    ),
 ];
 
 const POSTGRES: &[Script] = &[
@@ -70,6 +75,11 @@ const POSTGRES: &[Script] = &[
         6,
         "archived baskets",
         include_str!("../../migrations/postgres/0006_archived_baskets.sql"),
+    ),
+    (
+        7,
+        "order events",
+        include_str!("../../migrations/postgres/0007_order_events.sql"),
     ),
 ];
 
