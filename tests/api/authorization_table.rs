@@ -169,6 +169,13 @@ pub fn rows() -> Vec<Row> {
             "401 403 200 200 200 200 200 200 403 403 401 401 403",
         ),
         row("GET", "/user/orders/{orderId}", ORDER_READ),
+        // Live events: the caller's orders; the tenant's for ADMIN and above.
+        row(
+            "GET",
+            "/user/orders/events",
+            "401 403 200 200 200 200 200 200 403 403 401 401 403",
+        ),
+        row("GET", "/orders/events", ADMIN_200),
         row("POST", "/orders/search", EXPLOIT_200).json(json!({})),
         row("POST", "/orders/csv", EXPLOIT_200)
             .json(json!({}))
