@@ -77,6 +77,8 @@ for n in 1 2; do
 done
 call POST /order/basket/selection "$selection" >/dev/null
 
+# The live event streams never end (a body read whole would wait forever): they are left
+# out here and tested by tests/api/events_sse.rs.
 echo "schemathesis $SCHEMATHESIS_VERSION against $base/openapi.json (max $MAX_EXAMPLES examples per operation)" >&2
 "$venv/bin/schemathesis" --config-file scripts/schemathesis.toml run "$base/openapi.json" \
   --checks all \
@@ -85,4 +87,5 @@ echo "schemathesis $SCHEMATHESIS_VERSION against $base/openapi.json (max $MAX_EX
   --seed "${CONTRACT_SEED:-1}" \
   --workers 2 \
   --no-color \
+  --exclude-path-regex '/events$' \
   "$@"

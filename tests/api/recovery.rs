@@ -4,6 +4,9 @@
 use crate::helpers::{Backend, create_pg_database, postgres_url, with_database};
 use crate::process::ServiceProcess;
 use crate::process_client::{Harness, catalogue, write_config};
+use crate::sse_client::SseClient;
+use regards_order::auth::Role;
+use std::collections::HashSet;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -112,9 +115,53 @@ async fn kill_during_retrieval(backend: Backend) {
             actix_web::rt::time::sleep(Duration::from_millis(50)).await;
         }
     }
+    every_change_was_told_once(&h, &base, &orders, carol_id).await;
     drop(service);
     if let Some(name) = _pg_name {
         drop_pg(&name).await;
+    }
+}
+
+/// The outbox replays each order from its creation to DONE, every status change once, in
+/// order, across the crash (carol's pause and resume included).
+async fn every_change_was_told_once(h: &Harness, base: &str, orders: &[(String, i64)], carol: i64) {
+    let admin = h.token("admin@x", Role::Admin);
+    let replay = h
+        .client
+        .get(format!("{base}/orders/events?lastEventId=0"))
+        .bearer_auth(&admin);
+    let (status, _, stream) = SseClient::open(replay).await;
+    assert_eq!(status, 200);
+    let mut stream = stream.expect("stream");
+    let mut events = Vec::new();
+    let mut done = HashSet::new();
+    while done.len() < orders.len() {
+        let event = stream
+            .next_event(Duration::from_secs(10))
+            .await
+            .unwrap_or_else(|| panic!("not every order was told DONE: {events:#?}"));
+        if event.kind == "ORDER_STATUS" && event.data["status"] == "DONE" {
+            done.insert(event.data["orderId"].as_i64().expect("order id"));
+        }
+        events.push(event);
+    }
+    assert!(events.windows(2).all(|w| w[0].id < w[1].id), "ids increase");
+    for (_, id) in orders {
+        let told: Vec<_> = events.iter().filter(|e| e.data["orderId"] == *id).collect();
+        assert_eq!(told[0].kind, "ORDER_CREATED", "order {id}: {told:#?}");
+        let statuses: Vec<&str> = told
+            .iter()
+            .filter(|e| e.kind == "ORDER_STATUS")
+            .filter_map(|e| e.data["status"].as_str())
+            .collect();
+        let expected = if *id == carol {
+            vec!["RUNNING", "PAUSED", "RUNNING", "DONE"]
+        } else {
+            vec!["RUNNING", "DONE"]
+        };
+        assert_eq!(statuses, expected, "order {id}: each change told once");
+        let last = told.last().expect("events");
+        assert_eq!(last.data["availableFilesCount"], FILES_PER_ORDER as i64);
     }
 }
 
