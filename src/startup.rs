@@ -143,7 +143,7 @@ fn app_state(parts: Parts) -> AppState {
         baskets,
         catalog: CatalogService::new(store.clone(), storages.owns_location()),
         tenant_settings,
-        operations: OperationsService::new(store, engine, storages),
+        operations: OperationsService::new(store, engine, storages, feed.clone()),
         order_tokens: OrderTokenCodec::new(&settings.auth.order_secret),
         stream_limits: downloads.stream_limits().clone(),
         downloads,

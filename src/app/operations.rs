@@ -2,6 +2,7 @@
 //! and the engine's counters.
 
 use super::{AppResult, Requester, Role};
+use crate::events::{EventBacklog, EventFeed};
 use crate::storage::Storages;
 use regards_order_actors::engine::health::PING_TIMEOUT;
 use regards_order_actors::engine::{Engine, EngineStatus};
@@ -15,6 +16,8 @@ pub struct EngineView {
     #[serde(flatten)]
     pub status: EngineStatus,
     pub storages: Vec<StorageFigures>,
+    /// The outbox and every channel's delivery behind it.
+    pub events: EventBacklog,
 }
 
 /// A storage and the retrievals it runs now.
@@ -49,16 +52,28 @@ pub struct OperationsService {
     store: Arc<dyn Store>,
     engine: Engine,
     storages: Arc<Storages>,
+    feed: EventFeed,
 }
 
 impl OperationsService {
     /// A service over the running engine, its database and the storages.
-    pub fn new(store: Arc<dyn Store>, engine: Engine, storages: Arc<Storages>) -> Self {
+    pub fn new(
+        store: Arc<dyn Store>,
+        engine: Engine,
+        storages: Arc<Storages>,
+        feed: EventFeed,
+    ) -> Self {
         Self {
             store,
             engine,
             storages,
+            feed,
         }
+    }
+
+    /// The events' backlog: the outbox's head, live streams, each channel's delivery.
+    pub fn event_backlog(&self) -> EventBacklog {
+        EventBacklog::of(&self.feed)
     }
 
     /// Every actor of the engine with its figures, and the storages. Orders, restarts and
@@ -78,7 +93,11 @@ impl OperationsService {
                 in_flight: s.in_flight(),
             })
             .collect();
-        Ok(EngineView { status, storages })
+        Ok(EngineView {
+            status,
+            storages,
+            events: self.event_backlog(),
+        })
     }
 
     /// Up when the engine runs and the database answers a ping within `PING_TIMEOUT`; a

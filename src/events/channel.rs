@@ -36,10 +36,25 @@ pub trait EventChannel: Send + Sync + 'static {
     async fn deliver(&self, events: &[StoredEvent]) -> Delivery;
 }
 
+/// How a channel's other side answers, as the channel last saw it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChannelHealth {
+    /// Whether the channel reaches its other side (a broker, an SMTP server); None when it
+    /// keeps no connection.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub connected: Option<bool>,
+    /// Deliveries failing now (callbacks whose receiver refuses, e-mails not sent…).
+    pub failing: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<String>,
+}
+
 /// Where each channel stands, for `/admin/actors` and `/metrics`.
 #[derive(Default)]
 pub struct ChannelLags {
     cursors: DashMap<String, Arc<AtomicI64>>,
+    health: DashMap<String, ChannelHealth>,
 }
 
 impl ChannelLags {
@@ -66,6 +81,20 @@ impl ChannelLags {
     /// Forgets a channel (a deleted webhook).
     pub fn forget(&self, channel: &str) {
         self.cursors.remove(channel);
+        self.health.remove(channel);
+    }
+
+    /// Records how `channel`'s other side answers.
+    pub fn set_health(&self, channel: &str, health: ChannelHealth) {
+        self.health.insert(channel.to_owned(), health);
+    }
+
+    /// How `channel`'s other side answers (the default when never told).
+    pub fn health(&self, channel: &str) -> ChannelHealth {
+        self.health
+            .get(channel)
+            .map(|h| h.value().clone())
+            .unwrap_or_default()
     }
 }
 

@@ -2,11 +2,13 @@
 //! the runner that drives each durable channel (webhooks, e-mail, AMQP) from its cursor, and
 //! the pruning of old events. Nothing here uses actix-web: the routes use `app::events`.
 
+pub mod backlog;
 pub mod channel;
 pub mod feed;
 pub mod prune;
 
-pub use channel::{ChannelLags, Delivery, EventChannel, run_channel};
+pub use backlog::EventBacklog;
+pub use channel::{ChannelHealth, ChannelLags, Delivery, EventChannel, run_channel};
 pub use feed::EventFeed;
 pub use feed::WeakEventFeed;
 pub use prune::run_pruning;

@@ -46,9 +46,10 @@ pub(super) async fn metrics(state: web::Data<AppState>) -> HttpResponse {
              regards_order_active_order_actors {}\n\
              # HELP regards_order_actor_restarts_total Order actors re-created after they died.\n\
              # TYPE regards_order_actor_restarts_total counter\n\
-             regards_order_actor_restarts_total {}\n",
+             regards_order_actor_restarts_total {}\n{}",
             state.metrics.render(),
             actors.active,
-            actors.restarts
+            actors.restarts,
+            state.operations.event_backlog().metrics()
         ))
 }

@@ -21,6 +21,7 @@ mod downloads_metalink;
 mod downloads_zip;
 mod downloads_zip_pages;
 mod engine;
+mod event_channels;
 mod events_sse;
 mod fixtures;
 mod helpers;
