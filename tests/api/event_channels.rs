@@ -19,6 +19,7 @@ backend_tests!(
     a_channel_gets_every_event_once_in_order_and_resumes_from_its_cursor,
     a_channel_that_stops_part_way_gets_the_rest_again,
     operators_see_the_outbox_and_its_channels,
+    a_batch_written_twice_stores_its_events_once,
 );
 
 /// Records what it is given; refuses events whose order id is in `refuse` (once each).
@@ -66,8 +67,19 @@ impl EventChannel for Recorder {
 
 /// Writes one event per order id in `orders`, each in its own transaction.
 async fn tell(app: &TestApp, orders: std::ops::Range<i64>) {
-    let tenant = Tenant::parse("project1").unwrap();
     for id in orders {
+        app.state
+            .store
+            .apply_changes(&[&OrderChange::Events(vec![event_of(id)])])
+            .await
+            .unwrap();
+    }
+}
+
+/// An ORDER_STATUS event of order `id` with a key of its own.
+fn event_of(id: i64) -> OrderEvent {
+    let tenant = Tenant::parse("project1").unwrap();
+    {
         let header = OrderHeader {
             id,
             owner: "u@x".into(),
@@ -85,18 +97,13 @@ async fn tell(app: &TestApp, orders: std::ops::Range<i64>) {
             frontend_url: None,
             message: None,
         };
-        let event = OrderEvent::of(
+        OrderEvent::of(
             EventType::OrderStatus,
             format!("test-{id}-{}", uuid::Uuid::new_v4()),
             &tenant,
             &header,
             Utc::now(),
-        );
-        app.state
-            .store
-            .apply_changes(&[&OrderChange::Events(vec![event])])
-            .await
-            .unwrap();
+        )
     }
 }
 
@@ -168,4 +175,20 @@ async fn operators_see_the_outbox_and_its_channels(app: TestApp) {
         metrics.contains("regards_order_event_streams 0"),
         "{metrics}"
     );
+}
+
+async fn a_batch_written_twice_stores_its_events_once(app: TestApp) {
+    use regards_order_actors::ports::EventScope;
+    // A batch whose commit succeeded but whose answer was lost is written again.
+    let batch = OrderChange::Events(vec![event_of(40), event_of(41)]);
+    app.state.store.apply_changes(&[&batch]).await.unwrap();
+    app.state.store.apply_changes(&[&batch]).await.unwrap();
+    let stored = app
+        .state
+        .store
+        .events_after(0, &EventScope::All, 100)
+        .await
+        .unwrap();
+    let orders: Vec<i64> = stored.iter().map(|e| e.event.order_id).collect();
+    assert_eq!(orders, vec![40, 41]);
 }

@@ -2,6 +2,7 @@
 //! clock: what a user of the engine would check (what the journal holds, what a read shows,
 //! which retrievals run), never the actors' inner state.
 
+mod events;
 mod support;
 
 use crate::domain::order::{FileState, OrderStatus};
