@@ -126,6 +126,8 @@ pub struct Config {
     pub stall_timeout_secs: Option<u64>,
     /// `downloads.max_streams_per_user` (the service's default when None).
     pub max_streams_per_user: Option<u64>,
+    /// More TOML, written as is after the other sections.
+    pub extra_toml: String,
 }
 
 pub struct StorageConfig {
@@ -168,6 +170,7 @@ impl Config {
             commit_timeout_secs: None,
             stall_timeout_secs: None,
             max_streams_per_user: None,
+            extra_toml: String::new(),
         }
     }
 
@@ -197,6 +200,8 @@ impl Config {
             self.bucket_size_mb, self.max_files_per_suborder, self.max_active_suborders_per_user
         );
         text.push_str(&self.optional_sections());
+        text.push_str(&self.extra_toml);
+        text.push('\n');
         for s in &self.storages {
             text.push_str(&format!(
                 "[[storages]]\nname = \"{}\"\nkind = \"local\"\nroot = \"{}\"\nnearline = {}\n\

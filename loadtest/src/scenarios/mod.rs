@@ -6,6 +6,8 @@ use crate::report::Row;
 use anyhow::{Result, bail};
 
 mod creation;
+mod events;
+mod events_receivers;
 mod lifecycle;
 mod metalink;
 mod nearline;
@@ -27,6 +29,7 @@ pub const NAMES: &[&str] = &[
     "scale",
     "outage",
     "stalled-readers",
+    "events",
 ];
 
 pub async fn run(name: &str, ctx: &Ctx) -> Result<Vec<Row>> {
@@ -40,6 +43,7 @@ pub async fn run(name: &str, ctx: &Ctx) -> Result<Vec<Row>> {
         "scale" => scale::run(ctx).await,
         "outage" => outage::run(ctx).await,
         "stalled-readers" => stalled_readers::run(ctx).await,
+        "events" => events::run(ctx).await,
         other => bail!("unknown scenario {other}"),
     }
 }
