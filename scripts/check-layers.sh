@@ -2,7 +2,8 @@
 # The layering rules, checked over the source (comments excluded). Fails, naming each line,
 # when:
 # - a module below the routes (the application layer and what it uses: src/app, src/orders,
-#   src/basket, src/downloads, src/catalog, src/db, src/storage, src/config) uses the web layer:
+#   src/basket, src/downloads, src/catalog, src/db, src/storage, src/config, src/mail) uses the
+#   web layer:
 #   actix-web, the HTTP error `ApiError`, the application state, the request extractors, or the
 #   modules http, routes, state, startup;
 # - the engine crate (actors/) depends on an adapter: sqlx, actix-web, reqwest, or the service's
@@ -26,7 +27,7 @@ report() {
   fi
 }
 
-below_routes=(src/app src/orders src/basket src/downloads src/catalog src/db src/storage src/config)
+below_routes=(src/app src/orders src/basket src/downloads src/catalog src/db src/storage src/config src/mail)
 existing=()
 for dir in "${below_routes[@]}"; do [ -d "$dir" ] && existing+=("$dir"); done
 web='actix_web|actix_multipart|tracing_actix_web|\bApiError\b|\bAppState\b|\bCaller\b|\bAuthorised\b|crate::(http|routes|state|startup)\b|HttpResponse|HttpRequest'

@@ -14,6 +14,7 @@ pub mod engine_setup;
 pub mod events;
 pub mod fuzzing;
 pub mod http;
+pub mod mail;
 pub mod orders;
 pub mod routes;
 pub mod startup;

@@ -12,6 +12,7 @@ use crate::config::Settings;
 use crate::events::{self, EventFeed};
 use crate::http::stall::remember_socket;
 use crate::http::{ApiError, BodyLimits, guard_body, json_config, path_config, query_config};
+use crate::mail::{self, Reminders};
 use crate::state::AppState;
 use crate::storage::Storages;
 use crate::telemetry::{Metrics, RedactedRootSpan, observe, redact};
@@ -33,6 +34,7 @@ pub struct Application {
     server: Server,
     store: Arc<dyn Store>,
     engine: Engine,
+    reminders: Option<Arc<Reminders>>,
 }
 
 impl Application {
@@ -52,13 +54,15 @@ impl Application {
             &feed,
             Duration::from_secs(settings.events.retention_hours.saturating_mul(3600)),
         );
+        let public_url = public_url(&settings, address);
+        let reminders = mail::start(&settings, &feed, public_url.clone())?;
         let engine = engine_setup::start(&settings, store.clone(), storages.clone());
         let recovered = engine.recover().await?;
         tracing::info!(orders = recovered, "orders to resume re-activated");
         let tokens = web::Data::new(TokenCodec::new(&settings.auth.jwt_secret));
         let metrics = Arc::new(Metrics::default());
         let state = web::Data::new(app_state(Parts {
-            public_url: public_url(&settings, address),
+            public_url,
             settings: Arc::new(settings),
             store: store.clone(),
             engine: engine.clone(),
@@ -73,6 +77,7 @@ impl Application {
             server,
             store,
             engine,
+            reminders,
         })
     }
 
@@ -89,6 +94,12 @@ impl Application {
     /// The order engine (tests reach its actors).
     pub fn engine(&self) -> Engine {
         self.engine.clone()
+    }
+
+    /// The reminders of waiting files (None without `[smtp]`): tests run them at a time of
+    /// their choosing.
+    pub fn reminders(&self) -> Option<Arc<Reminders>> {
+        self.reminders.clone()
     }
 
     /// Runs until the server stops (SIGINT/SIGTERM stop it gracefully).

@@ -34,6 +34,9 @@ pub struct SmtpSettings {
     pub url: String,
     /// The sender address.
     pub from: String,
+    /// Longest wait for the server's answer to one command: past it the e-mail is retried.
+    #[serde(default = "defaults::smtp_timeout_secs")]
+    pub timeout_secs: u64,
 }
 
 /// E-mail content and schedule.
@@ -59,6 +62,9 @@ pub struct AmqpSettings {
 }
 
 mod defaults {
+    pub fn smtp_timeout_secs() -> u64 {
+        30
+    }
     pub fn request_queue() -> String {
         "regards.order.request".into()
     }

@@ -43,6 +43,11 @@ const SQLITE: &[Script] = &[
         "order events",
         include_str!("../../migrations/sqlite/0007_order_events.sql"),
     ),
+    (
+        9,
+        "order mails",
+        include_str!("../../migrations/sqlite/0009_order_mails.sql"),
+    ),
 ];
 
 const POSTGRES: &[Script] = &[
@@ -80,6 +85,11 @@ const POSTGRES: &[Script] = &[
         7,
         "order events",
         include_str!("../../migrations/postgres/0007_order_events.sql"),
+    ),
+    (
+        9,
+        "order mails",
+        include_str!("../../migrations/postgres/0009_order_mails.sql"),
     ),
 ];
 

@@ -100,6 +100,9 @@ mod events;
 #[path = "journal/mod.rs"]
 mod journal;
 #[allow(clippy::duplicate_mod)]
+#[path = "notifications/mod.rs"]
+mod notifications;
+#[allow(clippy::duplicate_mod)]
 #[path = "queries/mod.rs"]
 mod queries;
 #[allow(clippy::duplicate_mod)]

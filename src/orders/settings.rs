@@ -40,7 +40,13 @@ pub struct EffectiveSettings {
     pub user_suborder: Duration,
     pub app_suborder: Duration,
     pub expiration_max: Duration,
+    /// How long available files wait before their owner is reminded of them
+    /// (`delayBeforeEmailNotification`).
+    pub reminder_delay: Duration,
 }
+
+/// `delayBeforeEmailNotification` when no tenant value says otherwise, hours (the original's).
+pub const DEFAULT_REMINDER_DELAY_HOURS: u32 = 72;
 
 impl EffectiveSettings {
     /// The configuration's values.
@@ -49,6 +55,7 @@ impl EffectiveSettings {
             user_suborder: Duration::hours(i64::from(orders.user_suborder_duration_hours)),
             app_suborder: Duration::hours(i64::from(orders.app_suborder_duration_hours)),
             expiration_max: Duration::hours(i64::from(orders.expiration_max_hours)),
+            reminder_delay: Duration::hours(i64::from(DEFAULT_REMINDER_DELAY_HOURS)),
         }
     }
 }
@@ -58,7 +65,7 @@ pub fn default_of(name: &str, orders: &OrderSettings) -> Option<(Value, &'static
     Some(match name {
         USER_ORDER_PARAMETERS => (
             json!({"subOrderDuration": orders.user_suborder_duration_hours,
-                   "delayBeforeEmailNotification": 72}),
+                   "delayBeforeEmailNotification": DEFAULT_REMINDER_DELAY_HOURS}),
             "Sub-order duration and reminder delay of user orders, in hours",
         ),
         APP_SUB_ORDER_DURATION => (
@@ -154,6 +161,11 @@ pub async fn effective(
         ),
         app_suborder: duration(app.as_ref(), defaults.app_suborder),
         expiration_max: duration(max.as_ref(), defaults.expiration_max),
+        reminder_delay: duration(
+            user.as_ref()
+                .and_then(|u| u.get("delayBeforeEmailNotification")),
+            defaults.reminder_delay,
+        ),
     })
 }
 

@@ -38,6 +38,8 @@ pub struct Internals {
     pub engine: regards_order_actors::engine::Engine,
     /// Issues order tokens as the service signs them.
     pub order_tokens: OrderTokenCodec,
+    /// The reminders of waiting files (with `[smtp]` only), run when a test says.
+    pub reminders: Option<std::sync::Arc<regards_order::mail::Reminders>>,
 }
 
 /// Generates one test per backend for each named `async fn(TestApp)` of the calling module.
@@ -126,6 +128,7 @@ pub async fn spawn_app_with(
         store: app.store(),
         engine: app.engine(),
         order_tokens,
+        reminders: app.reminders(),
     };
     actix_web::rt::spawn(app.run_until_stopped());
     TestApp {

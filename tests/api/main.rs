@@ -27,6 +27,7 @@ mod fixtures;
 mod helpers;
 mod lifecycle_race;
 mod limits;
+mod mail;
 mod operations;
 mod operators_view;
 mod order_search;

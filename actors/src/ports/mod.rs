@@ -4,6 +4,7 @@
 pub mod basket_store;
 pub mod catalog_store;
 pub mod event_log;
+pub mod notification_store;
 pub mod order_builder;
 pub mod order_filters;
 pub mod order_journal;
@@ -15,6 +16,7 @@ pub mod store_error;
 pub use basket_store::BasketStore;
 pub use catalog_store::{CatalogCounts, CatalogStore, ObjectRow, ObjectScope};
 pub use event_log::{EventLog, EventScope};
+pub use notification_store::{CreationNotice, NotificationStore, WaitingOrder};
 pub use order_builder::{CreationError, CreationPlan, OrderBuilder};
 pub use order_filters::{FileFilter, FileSort, OrderFilter, OrderSort, PageRequest, StatusFilter};
 pub use order_journal::{
@@ -68,6 +70,7 @@ pub trait Store:
     + OrderJournal
     + OrderQueries
     + EventLog
+    + NotificationStore
     + DatabaseProbe
     + Send
     + Sync

@@ -212,14 +212,22 @@ impl SqlStore {
         Ok(())
     }
 
-    /// Writes the mutable columns of each order row, one statement per chunk.
+    /// Writes the mutable columns of each order row, one statement per chunk. A row whose
+    /// available files grow gets `available_update_date` = now: the reminders of files
+    /// waiting for their owner count from it.
     pub(crate) async fn write_order_headers(
         conn: &mut <Db as sqlx::Database>::Connection,
         headers: &[(&Tenant, &OrderHeader)],
     ) -> StoreResult<()> {
+        let now = chrono::Utc::now();
         for chunk in headers.chunks(HEADER_CHUNK) {
             let mut update = sqlx::QueryBuilder::<Db>::new(
-                "UPDATE orders SET label = v.column3, expiration_date = v.column4, \
+                "UPDATE orders SET available_update_date = CASE \
+                 WHEN v.column9 > orders.available_count THEN ",
+            );
+            update.push_bind(now).push(
+                " ELSE orders.available_update_date END, \
+                 label = v.column3, expiration_date = v.column4, \
                  status = v.column5, status_date = v.column6, \
                  percent_completed = v.column7, files_in_error = v.column8, \
                  available_count = v.column9, waiting_for_user = v.column10, \
