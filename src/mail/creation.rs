@@ -16,7 +16,7 @@
 
 use super::letters::Letters;
 use super::smtp::{MailError, Mailer};
-use crate::events::{Delivery, EventChannel};
+use crate::events::{ChannelHealth, Delivery, EventChannel, WeakEventFeed};
 use async_trait::async_trait;
 use regards_order_actors::domain::Tenant;
 use regards_order_actors::domain::events::{EventType, StoredEvent};
@@ -38,6 +38,8 @@ pub struct CreationMails {
     mailer: Arc<Mailer>,
     letters: Arc<Letters>,
     failures: Mutex<Failures>,
+    /// Where operators see the channel's health (`/admin/actors`, `/metrics`).
+    feed: WeakEventFeed,
 }
 
 /// The e-mail now failing, for the backoff and for logging each failure once.
@@ -51,16 +53,40 @@ struct Failures {
 }
 
 /// Why an event must be tried again.
-struct Retry(String);
+struct Retry {
+    why: String,
+}
+
+impl Retry {
+    fn database(e: impl std::fmt::Display) -> Self {
+        Retry {
+            why: format!("database: {e}"),
+        }
+    }
+}
 
 impl CreationMails {
-    /// The channel over `store`, sending with `mailer`.
-    pub fn new(store: Arc<dyn Store>, mailer: Arc<Mailer>, letters: Arc<Letters>) -> Self {
+    /// The channel over `store`, sending with `mailer`; its health is shown with `feed`'s
+    /// channels.
+    pub fn new(
+        store: Arc<dyn Store>,
+        mailer: Arc<Mailer>,
+        letters: Arc<Letters>,
+        feed: WeakEventFeed,
+    ) -> Self {
         Self {
             store,
             mailer,
             letters,
             failures: Mutex::new(Failures::default()),
+            feed,
+        }
+    }
+
+    /// Shows operators how the channel fares.
+    fn tell_health(&self, health: ChannelHealth) {
+        if let Some(feed) = self.feed.upgrade() {
+            feed.lags().set_health(CHANNEL, health);
         }
     }
 
@@ -76,7 +102,7 @@ impl CreationMails {
             .store
             .creation_notice(&event.tenant, event.order_id)
             .await
-            .map_err(|e| Retry(format!("database: {e}")))?;
+            .map_err(Retry::database)?;
         let Some(notice) = notice.filter(|n| !n.decided) else {
             return Ok(());
         };
@@ -93,7 +119,7 @@ impl CreationMails {
         self.store
             .creation_decided(&event.tenant, event.order_id)
             .await
-            .map_err(|e| Retry(format!("database: {e}")))?;
+            .map_err(Retry::database)?;
         self.lock().sent.remove(&key);
         Ok(())
     }
@@ -121,7 +147,7 @@ impl CreationMails {
                 tracing::error!(order_id = header.id, error = %e, "creation e-mail dropped");
                 Ok(())
             }
-            Err(MailError::Transient(e)) => Err(Retry(e)),
+            Err(MailError::Transient(why)) => Err(Retry { why }),
         }
     }
 
@@ -130,8 +156,9 @@ impl CreationMails {
         self.failures.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Notes a failure of `event`'s e-mail: logged at its first attempt; answers the wait.
-    fn failed(&self, event: &StoredEvent, why: &str) -> Duration {
+    /// Notes a failure of `event`'s e-mail: logged and shown at its first attempt; answers
+    /// the wait.
+    fn failed(&self, event: &StoredEvent, retry: &Retry) -> Duration {
         let mut failures = self.lock();
         let attempts = match failures.failing {
             Some((id, attempts)) if id == event.id => attempts + 1,
@@ -139,9 +166,15 @@ impl CreationMails {
                 tracing::warn!(
                     order_id = event.event.order_id,
                     event_id = event.id,
-                    error = why,
+                    error = retry.why,
                     "creation e-mail not sent; it is tried again until it is"
                 );
+                // One connection per e-mail: nothing to tell of a connection kept.
+                self.tell_health(ChannelHealth {
+                    connected: None,
+                    failing: 1,
+                    last_error: Some(retry.why.clone()),
+                });
                 1
             }
         };
@@ -162,6 +195,7 @@ impl CreationMails {
                 "creation e-mail went through after failures"
             );
             failures.failing = None;
+            self.tell_health(ChannelHealth::default());
         }
     }
 }
@@ -176,8 +210,8 @@ impl EventChannel for CreationMails {
         for stored in events {
             match self.handle(stored).await {
                 Ok(()) => self.succeeded(stored),
-                Err(Retry(why)) => {
-                    let retry_in = self.failed(stored, &why);
+                Err(retry) => {
+                    let retry_in = self.failed(stored, &retry);
                     return Delivery::UpTo {
                         id: stored.id - 1,
                         retry_in,

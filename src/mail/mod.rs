@@ -49,6 +49,7 @@ pub fn start(
             store.clone(),
             mailer.clone(),
             letters.clone(),
+            feed.downgrade(),
         )),
     );
     let reminders = Arc::new(Reminders::new(

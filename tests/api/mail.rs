@@ -19,6 +19,7 @@ use std::time::{Duration, Instant};
 backend_tests!(
     creation_email_links_a_metalink_that_downloads,
     no_creation_email_without_on_success_url,
+    no_creation_email_when_creation_ends_with_a_warning,
     creation_email_waits_for_the_smtp_server,
     reminders_list_each_owners_waiting_orders_once,
     reminders_run_on_schedule_after_the_tenants_delay,
@@ -275,6 +276,35 @@ async fn no_creation_email_without_on_success_url(app: TestApp) {
     assert_ne!(unmailed, mailed);
 }
 
+async fn no_creation_email_when_creation_ends_with_a_warning(app: TestApp) {
+    let sink = SmtpSink::running().await;
+    let app = mail_app(app, &sink, |_, _| {}).await;
+    add_files(&app, &online_root(app.dir.path()), "empty", 1, 100).await;
+    // An emptied basket: its creation ends DONE_WITH_WARNING (nothing to order).
+    let token = app.user(ALICE);
+    let selection = json!({"engineType": "legacy", "searchParameters": {"q": ["group:empty"]}});
+    let basket = json(app.select(&token, &selection).await).await;
+    let selection_id = basket["content"]["datasetSelections"][0]["id"]
+        .as_i64()
+        .expect("selection id");
+    send(app.delete(&format!("/order/basket/dataset/{selection_id}"), &token)).await;
+    let body = json!({"label": "nothing", "onSuccessUrl": "/orders"});
+    let response = send(app.post("/user/orders", &token).json(&body)).await;
+    assert_eq!(response.status(), 201);
+    let warned = json(response).await["content"]["id"].as_i64().expect("id");
+    app.wait_status(&token, warned, "DONE_WITH_WARNING").await;
+    let mailed = order(&app, ALICE, "empty", "something", Some("/orders")).await;
+
+    sink.wait_for(1).await;
+    mail_channel_caught_up(&app).await;
+    let messages = sink.messages();
+    assert_eq!(messages.len(), 1, "{messages:#?}");
+    assert_eq!(
+        messages[0]["subject"],
+        format!("Order number {mailed} is confirmed")
+    );
+}
+
 async fn creation_email_waits_for_the_smtp_server(app: TestApp) {
     let mut sink = SmtpSink::stopped();
     let app = mail_app(app, &sink, |_, _| {}).await;
@@ -290,8 +320,12 @@ async fn creation_email_waits_for_the_smtp_server(app: TestApp) {
         cursor.unwrap_or(0) < head,
         "the channel passed an e-mail it did not send"
     );
-    // The order itself went on regardless.
+    // The order itself went on regardless; operators see the e-mail failing.
     assert_eq!(app.order(&app.user(BOB), id).await["status"], "DONE");
+    let channel = mail_channel(&app).await;
+    assert_eq!(channel["failing"], 1, "{channel}");
+    assert!(channel["behind"].as_i64() > Some(0), "{channel}");
+    assert!(channel["lastError"].is_string(), "{channel}");
 
     sink.start().await;
     let messages = sink.wait_for(1).await;
@@ -302,6 +336,19 @@ async fn creation_email_waits_for_the_smtp_server(app: TestApp) {
     assert_eq!(messages[0]["rcpt_tos"], json!([BOB]));
     mail_channel_caught_up(&app).await;
     assert_eq!(sink.messages().len(), 1, "sent once");
+    let channel = mail_channel(&app).await;
+    assert_eq!(channel["failing"], 0, "{channel}");
+    assert!(channel.get("lastError").is_none(), "{channel}");
+}
+
+/// The creation e-mails' channel as `/admin/actors` shows it.
+async fn mail_channel(app: &TestApp) -> Value {
+    let view = json(send(app.get("/admin/actors", &app.admin())).await).await;
+    view["events"]["channels"]
+        .as_array()
+        .and_then(|channels| channels.iter().find(|c| c["name"] == CHANNEL))
+        .unwrap_or_else(|| panic!("no {CHANNEL} channel in {view}"))
+        .clone()
 }
 
 async fn reminders_list_each_owners_waiting_orders_once(app: TestApp) {
