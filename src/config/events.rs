@@ -34,7 +34,8 @@ pub struct SmtpSettings {
     pub url: String,
     /// The sender address.
     pub from: String,
-    /// Longest wait for the server's answer to one command: past it the e-mail is retried.
+    /// Longest time one e-mail may take to send (connection included): past it, it is
+    /// retried.
     #[serde(default = "defaults::smtp_timeout_secs")]
     pub timeout_secs: u64,
 }

@@ -70,7 +70,9 @@ impl Reminders {
         feed: WeakEventFeed,
     ) -> tokio::task::JoinHandle<()> {
         tokio::spawn(async move {
-            for next in schedule.upcoming_owned(Utc) {
+            // The next time after now, each time: a run longer than the schedule's step
+            // skips the times it overran instead of running them back to back.
+            while let Some(next) = schedule.upcoming(Utc).next() {
                 let wait = (next - Utc::now()).to_std().unwrap_or_default();
                 tokio::time::sleep(wait).await;
                 if feed.upgrade().is_none() {

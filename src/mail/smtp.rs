@@ -2,9 +2,10 @@
 //! a few e-mails a day need no pool). Plain SMTP is built in; `smtps://` and STARTTLS
 //! (`?tls=required`) need the `https` build feature (rustls with ring).
 //!
-//! When the server is down, refuses for now or stalls past `[smtp].timeout_secs`, the e-mail
-//! is not sent and the error says it may be tried again ([`MailError::Transient`]); the
-//! callers keep it and retry. A refusal that retrying cannot change (an address the server
+//! When the server is down, refuses for now, or has not taken the whole e-mail within
+//! `[smtp].timeout_secs` (a stall, wherever it stalls), the e-mail is not sent and the error
+//! says it may be tried again ([`MailError::Transient`]); the callers keep it and retry (a
+//! server that stalls after taking it may then get it twice: at least once, never lost). A refusal that retrying cannot change (an address the server
 //! rejects for good, an owner whose e-mail is not an address) is [`MailError::Permanent`].
 
 use crate::config::SmtpSettings;
@@ -42,6 +43,8 @@ pub enum MailError {
 pub struct Mailer {
     transport: AsyncSmtpTransport<Tokio1Executor>,
     from: Mailbox,
+    /// Longest time one e-mail may take, connection included.
+    timeout: Duration,
 }
 
 impl Mailer {
@@ -51,10 +54,13 @@ impl Mailer {
             .from
             .parse()
             .with_context(|| format!("smtp.from '{}' is not an e-mail address", settings.from))?;
-        let transport = builder(&settings.url)?
-            .timeout(Some(Duration::from_secs(settings.timeout_secs)))
-            .build();
-        Ok(Self { transport, from })
+        let timeout = Duration::from_secs(settings.timeout_secs);
+        let transport = builder(&settings.url)?.timeout(Some(timeout)).build();
+        Ok(Self {
+            transport,
+            from,
+            timeout,
+        })
     }
 
     /// Sends `email`.
@@ -69,7 +75,16 @@ impl Mailer {
             .header(ContentType::TEXT_HTML)
             .body(email.html.clone())
             .map_err(|e| MailError::Permanent(format!("e-mail not built: {e}")))?;
-        match self.transport.send(message).await {
+        // lettre's own timeout bounds some reads only (not a server that accepts the
+        // connection and never greets): the whole exchange is bounded here.
+        let sent = tokio::time::timeout(self.timeout, self.transport.send(message)).await;
+        let Ok(sent) = sent else {
+            return Err(MailError::Transient(format!(
+                "the SMTP server did not take the e-mail within {} s",
+                self.timeout.as_secs()
+            )));
+        };
+        match sent {
             Ok(_) => Ok(()),
             Err(e) if e.is_permanent() => Err(MailError::Permanent(format!(
                 "the SMTP server refused the e-mail to {}: {e}",
