@@ -24,6 +24,7 @@ backend_tests!(
     creation_email_outlives_a_stalled_smtp_server,
     reminders_list_each_owners_waiting_orders_once,
     reminders_run_on_schedule_after_the_tenants_delay,
+    reminders_not_taken_wait_for_the_next_run,
     operator_templates_replace_the_embedded_ones,
 );
 
@@ -481,6 +482,27 @@ async fn reminders_run_on_schedule_after_the_tenants_delay(app: TestApp) {
             .expect("html")
             .contains("scheduled")
     );
+}
+
+async fn reminders_not_taken_wait_for_the_next_run(app: TestApp) {
+    let mut sink = SmtpSink::stopped();
+    let app = mail_app(app, &sink, |_, _| {}).await;
+    add_files(&app, &online_root(app.dir.path()), "retry", 1, 100).await;
+    let id = order(&app, BOB, "retry", "kept for later", None).await;
+    let reminders = app.state.reminders.clone().expect("reminders with [smtp]");
+    let later = Utc::now() + Hours::hours(73);
+
+    // The SMTP server is down: the run fails for Bob and his order keeps its date.
+    let run = reminders.run_once(later).await;
+    assert_eq!((run.sent, run.failed), (0, 1));
+
+    sink.start().await;
+    let run = reminders.run_once(later).await;
+    assert_eq!((run.sent, run.failed), (1, 0));
+    let messages = sink.wait_for(1).await;
+    assert_eq!(messages[0]["rcpt_tos"], json!([BOB]));
+    let html = messages[0]["html"].as_str().expect("html");
+    assert!(html.contains(&format!("kept for later ({id})")), "{html}");
 }
 
 async fn operator_templates_replace_the_embedded_ones(app: TestApp) {
