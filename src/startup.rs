@@ -4,12 +4,12 @@
 use crate::app::downloads::DownloadService;
 use crate::app::{
     BasketService, CatalogService, EventService, OperationsService, OrderService,
-    TenantSettingsService,
+    TenantSettingsService, WebhookService,
 };
 use crate::auth::{OrderTokenCodec, TokenCodec};
 use crate::basket::MAX_UPLOAD_REQUEST_BYTES;
 use crate::config::Settings;
-use crate::events::{self, EventFeed};
+use crate::events::{self, EventFeed, WebhookDelivery};
 use crate::http::stall::remember_socket;
 use crate::http::{ApiError, BodyLimits, guard_body, json_config, path_config, query_config};
 use crate::mail::{self, Reminders};
@@ -56,6 +56,9 @@ impl Application {
         );
         let public_url = public_url(&settings, address);
         let reminders = mail::start(&settings, &feed, public_url.clone())?;
+        // After the storages: with the `https` feature, they install the TLS provider the
+        // webhooks' client needs.
+        let webhooks = WebhookDelivery::start(&feed, &settings.webhooks)?;
         let engine = engine_setup::start(&settings, store.clone(), storages.clone());
         let recovered = engine.recover().await?;
         tracing::info!(orders = recovered, "orders to resume re-activated");
@@ -69,6 +72,7 @@ impl Application {
             storages,
             metrics: metrics.clone(),
             feed,
+            webhooks,
         }));
         let server = serve(listener, state, tokens, metrics)?;
         tracing::info!("listening on {address}");
@@ -122,6 +126,7 @@ struct Parts {
     metrics: Arc<Metrics>,
     public_url: String,
     feed: EventFeed,
+    webhooks: WebhookDelivery,
 }
 
 /// The services over the database, the engine and the storages, and what HTTP needs.
@@ -134,6 +139,7 @@ fn app_state(parts: Parts) -> AppState {
         metrics,
         public_url,
         feed,
+        webhooks,
     } = parts;
     let baskets = BasketService::new(store.clone());
     let tenant_settings = TenantSettingsService::new(store.clone(), settings.orders.clone());
@@ -154,7 +160,7 @@ fn app_state(parts: Parts) -> AppState {
         baskets,
         catalog: CatalogService::new(store.clone(), storages.owns_location()),
         tenant_settings,
-        operations: OperationsService::new(store, engine, storages, feed.clone()),
+        operations: OperationsService::new(store.clone(), engine, storages, feed.clone()),
         order_tokens: OrderTokenCodec::new(&settings.auth.order_secret),
         stream_limits: downloads.stream_limits().clone(),
         downloads,
@@ -163,6 +169,7 @@ fn app_state(parts: Parts) -> AppState {
             settings.events.max_streams_per_user,
             Duration::from_secs(settings.events.heartbeat_secs),
         ),
+        webhooks: WebhookService::new(store.clone(), webhooks, settings.webhooks.clone()),
         metrics,
         public_url,
         settings,

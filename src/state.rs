@@ -4,7 +4,7 @@
 use crate::app::downloads::{DownloadService, StreamLimits};
 use crate::app::{
     BasketService, CatalogService, EventService, OperationsService, OrderService,
-    TenantSettingsService,
+    TenantSettingsService, WebhookService,
 };
 use crate::auth::OrderTokenCodec;
 use crate::config::Settings;
@@ -31,4 +31,6 @@ pub struct AppState {
     pub downloads: DownloadService,
     /// Live event streams (and the feed every event channel follows).
     pub events: EventService,
+    /// Webhooks: registration, listings, delivery figures.
+    pub webhooks: WebhookService,
 }

@@ -13,6 +13,7 @@ pub mod orders;
 mod requester;
 mod role;
 mod tenant_settings;
+pub mod webhooks;
 
 pub use baskets::BasketService;
 pub use catalog::CatalogService;
@@ -23,3 +24,4 @@ pub use orders::OrderService;
 pub use requester::Requester;
 pub use role::Role;
 pub use tenant_settings::TenantSettingsService;
+pub use webhooks::WebhookService;

@@ -25,6 +25,10 @@ pub struct WebhookSettings {
     pub first_retry_secs: u64,
     /// Longest wait of one delivery for the receiver's answer.
     pub timeout_secs: u64,
+    /// Deliveries in flight at once, all callbacks together (each callback has one at most).
+    pub max_parallel: usize,
+    /// Callbacks one user (or one tenant's ADMINs together) may register.
+    pub max_per_user: usize,
 }
 
 /// The SMTP server e-mails go through (no e-mail without it).

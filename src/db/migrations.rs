@@ -44,6 +44,11 @@ const SQLITE: &[Script] = &[
         include_str!("../../migrations/sqlite/0007_order_events.sql"),
     ),
     (
+        8,
+        "webhooks",
+        include_str!("../../migrations/sqlite/0008_webhooks.sql"),
+    ),
+    (
         9,
         "order mails",
         include_str!("../../migrations/sqlite/0009_order_mails.sql"),
@@ -85,6 +90,11 @@ const POSTGRES: &[Script] = &[
         7,
         "order events",
         include_str!("../../migrations/postgres/0007_order_events.sql"),
+    ),
+    (
+        8,
+        "webhooks",
+        include_str!("../../migrations/postgres/0008_webhooks.sql"),
     ),
     (
         9,

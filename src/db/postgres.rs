@@ -74,6 +74,9 @@ mod queries;
 #[allow(clippy::duplicate_mod)]
 #[path = "rows.rs"]
 mod rows;
+#[allow(clippy::duplicate_mod)]
+#[path = "webhooks/mod.rs"]
+mod webhooks;
 
 impl Store for PgStore {
     fn backend(&self) -> Backend {

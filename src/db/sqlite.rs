@@ -108,6 +108,9 @@ mod queries;
 #[allow(clippy::duplicate_mod)]
 #[path = "rows.rs"]
 mod rows;
+#[allow(clippy::duplicate_mod)]
+#[path = "webhooks/mod.rs"]
+mod webhooks;
 
 impl Store for SqliteStore {
     fn backend(&self) -> Backend {

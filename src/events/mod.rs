@@ -6,9 +6,11 @@ pub mod backlog;
 pub mod channel;
 pub mod feed;
 pub mod prune;
+pub mod webhooks;
 
 pub use backlog::EventBacklog;
 pub use channel::{ChannelHealth, ChannelLags, Delivery, EventChannel, run_channel};
 pub use feed::EventFeed;
 pub use feed::WeakEventFeed;
 pub use prune::run_pruning;
+pub use webhooks::WebhookDelivery;

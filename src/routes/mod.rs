@@ -11,6 +11,7 @@ mod openapi;
 mod orders;
 mod responses;
 mod settings;
+mod webhooks;
 
 use actix_web::web::ServiceConfig;
 
@@ -22,6 +23,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     catalog::configure(cfg);
     openapi::configure(cfg);
     events::configure(cfg);
+    webhooks::configure(cfg);
     orders::configure(cfg);
     settings::configure(cfg);
     admin::configure(cfg);

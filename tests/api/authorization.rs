@@ -192,6 +192,7 @@ fn path_of(row: &Row, f: &Fixture, malformed: bool) -> String {
         .replace("{datasetSelectionId}", "1")
         .replace("{itemsSelectionDate}", "2024-01-01T00%3A00%3A00Z")
         .replace("{name}", "app_sub_order_duration")
+        .replace("{id}", "999999")
 }
 
 /// The row's request by `auth`; `malformed`: with unparsable parameters and body.

@@ -45,3 +45,6 @@ mod recovery;
 mod secrets;
 mod sse_client;
 mod streams;
+mod webhook_receiver;
+mod webhooks;
+mod webhooks_crash;

@@ -8,6 +8,7 @@ pub mod events;
 pub mod order;
 pub mod summary;
 pub mod tenant;
+pub mod webhook;
 
 pub use basket::{
     Basket, BasketError, BasketSelectionRequest, DatasetSelection, FileSelectionDescription,

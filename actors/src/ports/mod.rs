@@ -12,6 +12,7 @@ pub mod order_queries;
 pub mod paging;
 pub mod storage;
 pub mod store_error;
+pub mod webhook_store;
 
 pub use basket_store::BasketStore;
 pub use catalog_store::{CatalogCounts, CatalogStore, ObjectRow, ObjectScope};
@@ -26,6 +27,7 @@ pub use order_queries::{FileOfOrder, FilePage, IdKind, LABEL_CONSTRAINT, OrderPa
 pub use paging::{PAGE_ROWS, keyset_pages};
 pub use storage::{Admission, ByteRange, FileContent, Storage, StorageError, StorageResolver};
 pub use store_error::{StoreError, StoreResult};
+pub use webhook_store::{WebhookBacklog, WebhookStore};
 
 use async_trait::async_trait;
 
@@ -71,6 +73,7 @@ pub trait Store:
     + OrderQueries
     + EventLog
     + NotificationStore
+    + WebhookStore
     + DatabaseProbe
     + Send
     + Sync

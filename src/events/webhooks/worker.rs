@@ -1,0 +1,213 @@
+//! One callback's delivery: a task that posts the callback's events one at a time, in id
+//! order, from its stored cursor. The next event waits until the current one is delivered or
+//! given up; the cursor is stored after each attempt, so a restart resumes where the task
+//! stood (an event delivered but not yet recorded is sent again, with the same
+//! `X-Regards-Event-Id`).
+
+use super::cursor::{self, AfterFailure, RetryPolicy};
+use super::sender::Sender;
+use crate::events::WeakEventFeed;
+use chrono::Utc;
+use regards_order_actors::domain::events::StoredEvent;
+use regards_order_actors::domain::webhook::{Webhook, WebhookScope};
+use regards_order_actors::ports::EventScope;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+
+/// Events read from the outbox at once.
+const BATCH: u32 = 100;
+/// Wait after the database failed to give events or take the cursor.
+const DATABASE_RETRY: Duration = Duration::from_secs(1);
+/// Longest wait for new events without looking (a missed wake-up only delays).
+const LOOK_EVERY: Duration = Duration::from_secs(5);
+
+/// What a delivery task needs besides its callback.
+#[derive(Clone)]
+pub struct Context {
+    pub feed: WeakEventFeed,
+    pub sender: Arc<Sender>,
+    pub policy: RetryPolicy,
+}
+
+/// Why a task ends.
+struct Stopped;
+
+/// Delivers `webhook`'s events until `stop` is cancelled, the feed is gone or the callback is
+/// deleted.
+pub async fn deliver(mut webhook: Webhook, context: Context, stop: CancellationToken) {
+    let scope = match webhook.scope {
+        WebhookScope::Owner => EventScope::Owner(webhook.tenant.clone(), webhook.owner.clone()),
+        WebhookScope::Tenant => EventScope::Tenant(webhook.tenant.clone()),
+    };
+    let Some(feed) = context.feed.upgrade() else {
+        return;
+    };
+    let mut head = feed.watch_head();
+    drop(feed);
+    let task = Task {
+        context: &context,
+        stop: &stop,
+    };
+    loop {
+        if task.wait_for_retry(&webhook).await.is_err() {
+            return;
+        }
+        let Some(events) = task.read(&webhook, &scope).await else {
+            return;
+        };
+        if events.is_empty() {
+            tokio::select! {
+                _ = stop.cancelled() => return,
+                changed = head.changed() => if changed.is_err() { return },
+                _ = tokio::time::sleep(LOOK_EVERY) => {}
+            }
+            continue;
+        }
+        if task.deliver_batch(&mut webhook, &events).await.is_err() {
+            return;
+        }
+    }
+}
+
+/// The loop's steps, each ending early when the task must stop.
+struct Task<'a> {
+    context: &'a Context,
+    stop: &'a CancellationToken,
+}
+
+impl Task<'_> {
+    /// Sleeps until the callback's next attempt, if it waits for one.
+    async fn wait_for_retry(&self, webhook: &Webhook) -> Result<(), Stopped> {
+        let Some(at) = webhook.cursor.next_attempt else {
+            return Ok(());
+        };
+        let wait = (at - Utc::now()).to_std().unwrap_or(Duration::ZERO);
+        self.sleep(wait).await
+    }
+
+    /// Sleeps `wait`, unless stopped meanwhile.
+    async fn sleep(&self, wait: Duration) -> Result<(), Stopped> {
+        tokio::select! {
+            _ = self.stop.cancelled() => Err(Stopped),
+            _ = tokio::time::sleep(wait) => Ok(()),
+        }
+    }
+
+    /// The next events after the cursor (waiting while the database is away); None once
+    /// stopped.
+    async fn read(&self, webhook: &Webhook, scope: &EventScope) -> Option<Vec<StoredEvent>> {
+        loop {
+            let feed = self.context.feed.upgrade()?;
+            let read = feed
+                .store()
+                .events_after(webhook.cursor.last_id, scope, BATCH)
+                .await;
+            drop(feed);
+            match read {
+                Ok(events) => return Some(events),
+                Err(e) => {
+                    tracing::debug!(webhook = webhook.id, error = %e, "webhook waits for the database");
+                    self.sleep(DATABASE_RETRY).await.ok()?;
+                }
+            }
+        }
+    }
+
+    /// Delivers `events` in order, each until delivered or given up.
+    async fn deliver_batch(
+        &self,
+        webhook: &mut Webhook,
+        events: &[StoredEvent],
+    ) -> Result<(), Stopped> {
+        let mut unsaved = false;
+        for event in events {
+            if !webhook.wants(event.event.kind) {
+                // Not of its types: passed over, stored with the next move of the cursor.
+                cursor::passed(&mut webhook.cursor, event.id);
+                unsaved = true;
+                continue;
+            }
+            self.deliver_one(webhook, event).await?;
+            unsaved = false;
+        }
+        if unsaved {
+            self.save(webhook).await?;
+        }
+        Ok(())
+    }
+
+    /// Attempts `event` until it is delivered or given up, storing the cursor after each
+    /// attempt.
+    async fn deliver_one(&self, webhook: &mut Webhook, event: &StoredEvent) -> Result<(), Stopped> {
+        loop {
+            if self.stop.is_cancelled() {
+                return Err(Stopped);
+            }
+            let sent = tokio::select! {
+                _ = self.stop.cancelled() => return Err(Stopped),
+                sent = self.context.sender.send(webhook, event) => sent,
+            };
+            let error = match sent {
+                Ok(()) => {
+                    cursor::passed(&mut webhook.cursor, event.id);
+                    return self.save(webhook).await;
+                }
+                Err(error) => error,
+            };
+            let now = Utc::now();
+            let after = cursor::failed(
+                &mut webhook.cursor,
+                event.id,
+                error.clone(),
+                now,
+                &self.context.policy,
+            );
+            self.save(webhook).await?;
+            match after {
+                AfterFailure::GivenUp => {
+                    tracing::warn!(
+                        webhook = webhook.id,
+                        event = event.id,
+                        attempts = self.context.policy.max_attempts,
+                        error = %error,
+                        "webhook event given up"
+                    );
+                    return Ok(());
+                }
+                AfterFailure::RetryAt(at) => {
+                    tracing::debug!(webhook = webhook.id, event = event.id, error = %error, "webhook delivery failed");
+                    self.sleep((at - now).to_std().unwrap_or(Duration::ZERO))
+                        .await?;
+                }
+            }
+        }
+    }
+
+    /// Stores the cursor, retrying while the database is away; stops when the callback was
+    /// deleted meanwhile.
+    async fn save(&self, webhook: &Webhook) -> Result<(), Stopped> {
+        let mut logged = false;
+        loop {
+            let Some(feed) = self.context.feed.upgrade() else {
+                return Err(Stopped);
+            };
+            let saved = feed
+                .store()
+                .save_webhook_cursor(webhook.id, &webhook.cursor)
+                .await;
+            drop(feed);
+            match saved {
+                Ok(true) => return Ok(()),
+                Ok(false) => return Err(Stopped),
+                Err(e) => {
+                    if !logged {
+                        tracing::warn!(webhook = webhook.id, error = %e, "cannot store the webhook's cursor; retrying");
+                        logged = true;
+                    }
+                    self.sleep(DATABASE_RETRY).await?;
+                }
+            }
+        }
+    }
+}
