@@ -164,6 +164,31 @@ async fn wait_listed(
     }
 }
 
+/// Polls `/admin/actors` until the `webhooks` event channel satisfies `done`; answers it.
+async fn wait_channel(app: &TestApp, what: &str, done: impl Fn(&Value) -> bool) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let response = app
+            .get("/admin/actors", &app.admin())
+            .send()
+            .await
+            .expect("request");
+        let view = json(response).await;
+        let channel = view["events"]["channels"]
+            .as_array()
+            .and_then(|all| all.iter().find(|c| c["name"] == "webhooks").cloned());
+        if let Some(channel) = channel.filter(|c| done(c)) {
+            return channel;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "never {what}: {}",
+            view["events"]
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 async fn an_order_run_to_done_reaches_its_callback_signed_and_in_order(app: TestApp) {
     let app = webhook_app(app, |_| {}).await;
     let receiver = Receiver::start(SECRET, Answer::Ok).await;
@@ -235,9 +260,28 @@ async fn a_failing_receiver_gets_the_event_again_with_the_same_id(app: TestApp) 
     assert!(failing["nextAttempt"].is_string(), "{failing}");
     assert!(failing["backlog"].as_i64() > Some(0), "{failing}");
 
+    // Operators see it among the event channels.
+    let channel = wait_channel(&app, "a failing callback", |c| c["failing"] == 1).await;
+    assert_eq!(channel["lastError"], "HTTP 500 Internal Server Error");
+    let metrics = app
+        .client
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .expect("metrics");
+    let metrics = metrics.text().await.expect("text");
+    assert!(
+        metrics.contains("regards_order_event_channel_behind{channel=\"webhooks\"}"),
+        "{metrics}"
+    );
+
     let after = hook["lastEventId"].as_i64().expect("cursor");
     let got = all_delivered(&app, &receiver, after, &owner_scope("u@x.fr"), &[id]).await;
     assert_in_order(&got);
+    wait_channel(&app, "no callback behind", |c| {
+        c["failing"] == 0 && c["behind"] == 0
+    })
+    .await;
     let requests = receiver.requests();
     let first = got[0].id;
     // The first event was tried three times, with its own id, before any other was sent.

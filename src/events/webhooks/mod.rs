@@ -4,12 +4,14 @@
 //! waits for a receiver: it writes events to the outbox, and the tasks read them from there.
 
 mod cursor;
+mod report;
 mod sender;
 mod signature;
 mod target;
 mod worker;
 
 pub use cursor::RetryPolicy;
+pub use report::CHANNEL;
 pub use signature::sign;
 pub use target::{TargetError, check_target};
 
@@ -51,6 +53,7 @@ impl WebhookDelivery {
         let context = worker::Context {
             feed: feed.downgrade(),
             sender: Arc::new(sender::Sender::new(settings)?),
+            report: Arc::new(report::Report::new(feed.downgrade())),
             policy: RetryPolicy {
                 first_retry: Duration::from_secs(settings.first_retry_secs),
                 max_attempts: settings.max_attempts,
@@ -80,6 +83,7 @@ impl WebhookDelivery {
         if let Some((_, stop)) = self.inner.tasks.remove(&id) {
             stop.cancel();
         }
+        self.inner.context.report.forget(id);
     }
 
     /// Callbacks whose task runs.
@@ -126,5 +130,6 @@ fn start_task(inner: &Inner, webhook: Webhook) {
     };
     let stop = inner.all.child_token();
     slot.insert(stop.clone());
+    inner.context.report.stands(&webhook);
     tokio::spawn(worker::deliver(webhook, inner.context.clone(), stop));
 }

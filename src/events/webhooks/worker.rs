@@ -5,6 +5,7 @@
 //! `X-Regards-Event-Id`).
 
 use super::cursor::{self, AfterFailure, RetryPolicy};
+use super::report::Report;
 use super::sender::Sender;
 use crate::events::WeakEventFeed;
 use chrono::Utc;
@@ -28,6 +29,7 @@ pub struct Context {
     pub feed: WeakEventFeed,
     pub sender: Arc<Sender>,
     pub policy: RetryPolicy,
+    pub report: Arc<Report>,
 }
 
 /// Why a task ends.
@@ -53,10 +55,12 @@ pub async fn deliver(mut webhook: Webhook, context: Context, stop: CancellationT
         if task.wait_for_retry(&webhook).await.is_err() {
             return;
         }
-        let Some(events) = task.read(&webhook, &scope).await else {
+        let Some((events, head_before)) = task.read(&webhook, &scope).await else {
             return;
         };
         if events.is_empty() {
+            // Nothing of its scope up to the head read before: it is not behind.
+            context.report.caught_up(webhook.id, head_before);
             tokio::select! {
                 _ = stop.cancelled() => return,
                 changed = head.changed() => if changed.is_err() { return },
@@ -94,18 +98,19 @@ impl Task<'_> {
         }
     }
 
-    /// The next events after the cursor (waiting while the database is away); None once
-    /// stopped.
-    async fn read(&self, webhook: &Webhook, scope: &EventScope) -> Option<Vec<StoredEvent>> {
+    /// The next events after the cursor (waiting while the database is away), with the
+    /// feed's head read before them; None once stopped.
+    async fn read(&self, webhook: &Webhook, scope: &EventScope) -> Option<(Vec<StoredEvent>, i64)> {
         loop {
             let feed = self.context.feed.upgrade()?;
+            let head = feed.head();
             let read = feed
                 .store()
                 .events_after(webhook.cursor.last_id, scope, BATCH)
                 .await;
             drop(feed);
             match read {
-                Ok(events) => return Some(events),
+                Ok(events) => return Some((events, head)),
                 Err(e) => {
                     tracing::debug!(webhook = webhook.id, error = %e, "webhook waits for the database");
                     self.sleep(DATABASE_RETRY).await.ok()?;
@@ -198,7 +203,10 @@ impl Task<'_> {
                 .await;
             drop(feed);
             match saved {
-                Ok(true) => return Ok(()),
+                Ok(true) => {
+                    self.context.report.stands(webhook);
+                    return Ok(());
+                }
                 Ok(false) => return Err(Stopped),
                 Err(e) => {
                     if !logged {
