@@ -1,6 +1,7 @@
 //! What operators watch: the engine's actors and the storages, readiness to take requests,
 //! and the engine's counters.
 
+use super::webhooks::{WebhookFigures, webhook_figures};
 use super::{AppResult, Requester, Role};
 use crate::events::{EventBacklog, EventFeed};
 use crate::storage::Storages;
@@ -18,6 +19,10 @@ pub struct EngineView {
     pub storages: Vec<StorageFigures>,
     /// The outbox and every channel's delivery behind it.
     pub events: EventBacklog,
+    /// The webhooks of the requester's tenant (every tenant's for INSTANCE_ADMIN); left out
+    /// while the database cannot tell.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub webhooks: Option<WebhookFigures>,
 }
 
 /// A storage and the retrievals it runs now.
@@ -93,10 +98,19 @@ impl OperationsService {
                 in_flight: s.in_flight(),
             })
             .collect();
+        let webhooks = match webhook_figures(self.store.as_ref(), scope).await {
+            Ok(figures) => Some(figures),
+            Err(e) => {
+                // The view serves operators during outages: the rest of it still answers.
+                tracing::debug!(error = %e, "webhook figures left out");
+                None
+            }
+        };
         Ok(EngineView {
             status,
             storages,
             events: self.event_backlog(),
+            webhooks,
         })
     }
 

@@ -189,6 +189,24 @@ async fn wait_channel(app: &TestApp, what: &str, done: impl Fn(&Value) -> bool) 
     }
 }
 
+/// Polls `/admin/actors` until its `webhooks` figures satisfy `done`; answers them.
+async fn wait_figures(app: &TestApp, what: &str, done: impl Fn(&Value) -> bool) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let response = app
+            .get("/admin/actors", &app.admin())
+            .send()
+            .await
+            .expect("request");
+        let figures = json(response).await["webhooks"].clone();
+        if done(&figures) {
+            return figures;
+        }
+        assert!(Instant::now() < deadline, "never {what}: {figures}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 async fn an_order_run_to_done_reaches_its_callback_signed_and_in_order(app: TestApp) {
     let app = webhook_app(app, |_| {}).await;
     let receiver = Receiver::start(SECRET, Answer::Ok).await;
@@ -263,6 +281,9 @@ async fn a_failing_receiver_gets_the_event_again_with_the_same_id(app: TestApp) 
     // Operators see it among the event channels.
     let channel = wait_channel(&app, "a failing callback", |c| c["failing"] == 1).await;
     assert_eq!(channel["lastError"], "HTTP 500 Internal Server Error");
+    let figures = wait_figures(&app, "a failing callback", |f| f["failing"] == 1).await;
+    assert_eq!(figures["callbacks"], 1);
+    assert!(figures["backlogEvents"].as_i64() > Some(0), "{figures}");
     let metrics = app
         .client
         .get(app.url("/metrics"))
@@ -282,6 +303,8 @@ async fn a_failing_receiver_gets_the_event_again_with_the_same_id(app: TestApp) 
         c["failing"] == 0 && c["behind"] == 0
     })
     .await;
+    let figures = wait_figures(&app, "nothing waiting", |f| f["backlogEvents"] == 0).await;
+    assert_eq!(figures["oldestUndeliveredSecs"], 0);
     let requests = receiver.requests();
     let first = got[0].id;
     // The first event was tried three times, with its own id, before any other was sent.

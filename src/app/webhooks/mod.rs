@@ -16,7 +16,7 @@ use regards_order_actors::domain::events::{ALL_EVENT_TYPES, EventType};
 use regards_order_actors::domain::webhook::{
     NewWebhook, Webhook, WebhookScope, WebhookSecret, every_type,
 };
-use regards_order_actors::ports::Store;
+use regards_order_actors::ports::{Store, StoreResult};
 use std::sync::Arc;
 
 /// Longest callback URL taken.
@@ -144,17 +144,7 @@ impl WebhookService {
     /// How delivery stands for `tenant`'s callbacks (every tenant's without one): callbacks,
     /// those failing, events waiting, age of the oldest of them.
     pub async fn figures(&self, tenant: Option<&Tenant>) -> AppResult<WebhookFigures> {
-        let webhooks = match tenant {
-            Some(tenant) => self.store.webhooks_of(tenant, None).await?,
-            None => self.store.every_webhook().await?,
-        };
-        let mut figures = WebhookFigures::default();
-        let now = chrono::Utc::now();
-        for webhook in &webhooks {
-            let backlog = self.store.webhook_backlog(webhook).await?;
-            figures.add(webhook, &backlog, now);
-        }
-        Ok(figures)
+        Ok(webhook_figures(self.store.as_ref(), tenant).await?)
     }
 
     /// The callbacks of `scope` the requester registered (the limit counts those).
@@ -177,6 +167,25 @@ impl WebhookService {
         };
         Ok(webhooks)
     }
+}
+
+/// How delivery stands for `tenant`'s callbacks (every tenant's without one), as their
+/// stored cursors say: two queries per callback.
+pub async fn webhook_figures(
+    store: &dyn Store,
+    tenant: Option<&Tenant>,
+) -> StoreResult<WebhookFigures> {
+    let webhooks = match tenant {
+        Some(tenant) => store.webhooks_of(tenant, None).await?,
+        None => store.every_webhook().await?,
+    };
+    let mut figures = WebhookFigures::default();
+    let now = chrono::Utc::now();
+    for webhook in &webhooks {
+        let backlog = store.webhook_backlog(webhook).await?;
+        figures.add(webhook, &backlog, now);
+    }
+    Ok(figures)
 }
 
 /// The secret, not blank and not too long.
