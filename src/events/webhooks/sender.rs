@@ -127,3 +127,82 @@ impl Resolve for PublicOnly {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use regards_order_actors::domain::Tenant;
+    use regards_order_actors::domain::events::{EventType, OrderEvent};
+    use regards_order_actors::domain::order::OrderStatus;
+    use regards_order_actors::domain::webhook::{WebhookCursor, WebhookScope, WebhookSecret};
+
+    fn settings() -> WebhookSettings {
+        WebhookSettings {
+            max_attempts: 3,
+            allow_private_targets: false,
+            first_retry_secs: 1,
+            timeout_secs: 2,
+            max_parallel: 4,
+            max_per_user: 5,
+        }
+    }
+
+    fn webhook(url: &str) -> Option<Webhook> {
+        Some(Webhook {
+            id: 1,
+            tenant: Tenant::parse("t").ok()?,
+            owner: "u@x".into(),
+            scope: WebhookScope::Owner,
+            url: url.into(),
+            secret: WebhookSecret::parse("s")?,
+            types: vec![EventType::OrderStatus],
+            created_at: chrono::Utc::now(),
+            cursor: WebhookCursor::default(),
+        })
+    }
+
+    fn event() -> Option<StoredEvent> {
+        Some(StoredEvent {
+            id: 1,
+            event: OrderEvent {
+                key: "k".into(),
+                kind: EventType::OrderStatus,
+                tenant: Tenant::parse("t").ok()?,
+                order_id: 1,
+                owner: "u@x".into(),
+                label: "l".into(),
+                status: OrderStatus::Done,
+                percent_completed: 100,
+                available_files_count: 0,
+                files_in_error_count: 0,
+                sub_order_id: None,
+                total_sub_orders: None,
+                date: chrono::Utc::now(),
+            },
+        })
+    }
+
+    /// What a registration checked can change: a name that now resolves to loopback, or a
+    /// stored literal address, is refused when delivering, before any connection.
+    #[tokio::test]
+    async fn private_targets_are_refused_when_delivering() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await;
+        let port = listener
+            .as_ref()
+            .map_or(9, |l| l.local_addr().map_or(9, |a| a.port()));
+        let Ok(sender) = Sender::new(&settings()) else {
+            panic!("client");
+        };
+        let event = event().unwrap_or_else(|| unreachable!());
+        for url in [
+            format!("http://localhost:{port}/hook"),
+            format!("http://127.0.0.1:{port}/hook"),
+            format!("http://[::1]:{port}/hook"),
+        ] {
+            let hook = webhook(&url).unwrap_or_else(|| unreachable!());
+            let refused = sender.send(&hook, &event).await;
+            let error = refused.err().unwrap_or_default();
+            assert!(error.contains("loopback, private"), "{url}: {error}");
+        }
+    }
+}
