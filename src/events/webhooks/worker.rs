@@ -207,7 +207,11 @@ impl Task<'_> {
                     self.context.report.stands(webhook);
                     return Ok(());
                 }
-                Ok(false) => return Err(Stopped),
+                Ok(false) => {
+                    // Deleted meanwhile (or before this task started).
+                    self.context.report.forget(webhook.id);
+                    return Err(Stopped);
+                }
                 Err(e) => {
                     if !logged {
                         tracing::warn!(webhook = webhook.id, error = %e, "cannot store the webhook's cursor; retrying");
