@@ -1,6 +1,7 @@
 //! regards-order: an order engine for Earth-observation and scientific data archives,
 //! API-compatible with the Order service of REGARDS.
 
+pub mod amqp;
 pub mod app;
 pub mod auth;
 pub mod basket;

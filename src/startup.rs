@@ -2,9 +2,10 @@
 //! wires the routes and the request limits.
 
 use crate::app::downloads::DownloadService;
+use crate::app::order_messages::CancelWait;
 use crate::app::{
-    BasketService, CatalogService, EventService, OperationsService, OrderService,
-    TenantSettingsService, WebhookService,
+    BasketService, CatalogService, EventService, OperationsService, OrderMessageService,
+    OrderService, TenantSettingsService, WebhookService,
 };
 use crate::auth::{OrderTokenCodec, TokenCodec};
 use crate::basket::MAX_UPLOAD_REQUEST_BYTES;
@@ -143,6 +144,31 @@ fn app_state(parts: Parts) -> AppState {
     } = parts;
     let baskets = BasketService::new(store.clone());
     let tenant_settings = TenantSettingsService::new(store.clone(), settings.orders.clone());
+    let orders = OrderService::new(
+        store.clone(),
+        engine.clone(),
+        baskets.clone(),
+        tenant_settings.clone(),
+    );
+    let mut operations = OperationsService::new(
+        store.clone(),
+        engine.clone(),
+        storages.clone(),
+        feed.clone(),
+    );
+    if let Some(amqp) = settings.amqp.clone() {
+        let cancel_wait = CancelWait {
+            poll: Duration::from_millis(amqp.cancel_poll_millis),
+            polls: amqp.cancel_polls,
+        };
+        let service = OrderMessageService::new(
+            orders.clone(),
+            store.clone(),
+            public_url.clone(),
+            cancel_wait,
+        );
+        operations = operations.with_message_link(crate::amqp::start(amqp, service, &feed));
+    }
     let downloads = DownloadService::new(
         store.clone(),
         engine.clone(),
@@ -151,16 +177,11 @@ fn app_state(parts: Parts) -> AppState {
         public_url.clone(),
     );
     AppState {
-        orders: OrderService::new(
-            store.clone(),
-            engine.clone(),
-            baskets.clone(),
-            tenant_settings.clone(),
-        ),
+        orders,
         baskets,
         catalog: CatalogService::new(store.clone(), storages.owns_location()),
         tenant_settings,
-        operations: OperationsService::new(store.clone(), engine, storages, feed.clone()),
+        operations,
         order_tokens: OrderTokenCodec::new(&settings.auth.order_secret),
         stream_limits: downloads.stream_limits().clone(),
         downloads,

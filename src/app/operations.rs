@@ -1,6 +1,7 @@
-//! What operators watch: the engine's actors and the storages, readiness to take requests,
-//! and the engine's counters.
+//! What operators watch: the engine's actors and the storages, the AMQP link, readiness to
+//! take requests, and the engine's counters.
 
+use super::order_messages::{MessageLinkStatus, MessageLinkView};
 use super::webhooks::{WebhookFigures, webhook_figures};
 use super::{AppResult, Requester, Role};
 use crate::events::{EventBacklog, EventFeed};
@@ -23,6 +24,9 @@ pub struct EngineView {
     /// while the database cannot tell.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub webhooks: Option<WebhookFigures>,
+    /// The AMQP link, when the service has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub amqp: Option<MessageLinkView>,
 }
 
 /// A storage and the retrievals it runs now.
@@ -58,6 +62,7 @@ pub struct OperationsService {
     engine: Engine,
     storages: Arc<Storages>,
     feed: EventFeed,
+    message_link: Option<Arc<MessageLinkStatus>>,
 }
 
 impl OperationsService {
@@ -73,12 +78,24 @@ impl OperationsService {
             engine,
             storages,
             feed,
+            message_link: None,
         }
     }
 
     /// The events' backlog: the outbox's head, live streams, each channel's delivery.
     pub fn event_backlog(&self) -> EventBacklog {
         EventBacklog::of(&self.feed)
+    }
+
+    /// Shows the state of the message link (AMQP) too.
+    pub fn with_message_link(mut self, status: Arc<MessageLinkStatus>) -> Self {
+        self.message_link = Some(status);
+        self
+    }
+
+    /// The message link's state, when the service has one.
+    pub fn message_link(&self) -> Option<MessageLinkView> {
+        self.message_link.as_ref().map(|s| s.view())
     }
 
     /// Every actor of the engine with its figures, and the storages. Orders, restarts and
@@ -111,6 +128,7 @@ impl OperationsService {
             storages,
             events: self.event_backlog(),
             webhooks,
+            amqp: self.message_link(),
         })
     }
 

@@ -64,6 +64,22 @@ pub struct AmqpSettings {
     pub cancel_queue: String,
     #[serde(default = "defaults::response_exchange")]
     pub response_exchange: String,
+    /// Requests handed to the service before it acknowledges any (the broker's prefetch).
+    #[serde(default = "defaults::prefetch")]
+    pub prefetch: u16,
+    /// The connection's name on the broker (management UI, `rabbitmqctl list_connections`).
+    #[serde(default = "defaults::connection_name")]
+    pub connection_name: String,
+    /// Longest wait between two connection attempts (the wait doubles from 0.5 s up to it).
+    #[serde(default = "defaults::reconnect_max_secs")]
+    pub reconnect_max_secs: u64,
+    /// A cancelled order that is still running is looked at this often until its
+    /// retrievals have stopped…
+    #[serde(default = "defaults::cancel_poll_millis")]
+    pub cancel_poll_millis: u64,
+    /// …at most this many times; then the cancellation fails.
+    #[serde(default = "defaults::cancel_polls")]
+    pub cancel_polls: u32,
 }
 
 mod defaults {
@@ -78,5 +94,21 @@ mod defaults {
     }
     pub fn response_exchange() -> String {
         "regards.order.response".into()
+    }
+    pub fn prefetch() -> u16 {
+        16
+    }
+    pub fn connection_name() -> String {
+        "regards-order".into()
+    }
+    pub fn reconnect_max_secs() -> u64 {
+        30
+    }
+    /// The original's `regards.order.cancel.loop.duration`.
+    pub fn cancel_poll_millis() -> u64 {
+        5000
+    }
+    pub fn cancel_polls() -> u32 {
+        20
     }
 }

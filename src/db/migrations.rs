@@ -53,6 +53,11 @@ const SQLITE: &[Script] = &[
         "order mails",
         include_str!("../../migrations/sqlite/0009_order_mails.sql"),
     ),
+    (
+        10,
+        "amqp requests",
+        include_str!("../../migrations/sqlite/0010_amqp_requests.sql"),
+    ),
 ];
 
 const POSTGRES: &[Script] = &[
@@ -100,6 +105,11 @@ const POSTGRES: &[Script] = &[
         9,
         "order mails",
         include_str!("../../migrations/postgres/0009_order_mails.sql"),
+    ),
+    (
+        10,
+        "amqp requests",
+        include_str!("../../migrations/postgres/0010_amqp_requests.sql"),
     ),
 ];
 

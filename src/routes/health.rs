@@ -38,6 +38,30 @@ pub(super) async fn ready(state: web::Data<AppState>) -> HttpResponse {
 #[get("/metrics")]
 pub(super) async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     let actors = state.operations.actor_counts();
+    let amqp = state
+        .operations
+        .message_link()
+        .map(|link| {
+            format!(
+                "# HELP regards_order_amqp_connected 1 when the AMQP link is up.\n\
+                 # TYPE regards_order_amqp_connected gauge\n\
+                 regards_order_amqp_connected {}\n\
+                 # HELP regards_order_amqp_connections_total AMQP connections opened.\n\
+                 # TYPE regards_order_amqp_connections_total counter\n\
+                 regards_order_amqp_connections_total {}\n\
+                 # HELP regards_order_amqp_requests_total Order requests answered over AMQP.\n\
+                 # TYPE regards_order_amqp_requests_total counter\n\
+                 regards_order_amqp_requests_total {}\n\
+                 # HELP regards_order_amqp_published_total AMQP messages confirmed by the broker.\n\
+                 # TYPE regards_order_amqp_published_total counter\n\
+                 regards_order_amqp_published_total {}\n",
+                u8::from(link.state == "connected"),
+                link.connections,
+                link.requests,
+                link.published
+            )
+        })
+        .unwrap_or_default();
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")
         .body(format!(
@@ -46,7 +70,7 @@ pub(super) async fn metrics(state: web::Data<AppState>) -> HttpResponse {
              regards_order_active_order_actors {}\n\
              # HELP regards_order_actor_restarts_total Order actors re-created after they died.\n\
              # TYPE regards_order_actor_restarts_total counter\n\
-             regards_order_actor_restarts_total {}\n{}",
+             regards_order_actor_restarts_total {}\n{}{amqp}",
             state.metrics.render(),
             actors.active,
             actors.restarts,

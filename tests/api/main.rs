@@ -5,6 +5,8 @@
 // Tests may panic on unexpected answers: that is how they fail.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod amqp;
+mod amqp_broker;
 mod archive;
 mod archived_baskets;
 mod auth;

@@ -9,6 +9,7 @@ pub mod order_builder;
 pub mod order_filters;
 pub mod order_journal;
 pub mod order_queries;
+pub mod order_requests;
 pub mod paging;
 pub mod storage;
 pub mod store_error;
@@ -24,6 +25,7 @@ pub use order_journal::{
     ChangeWriter, CreationWrite, ListedOrder, OrderChange, OrderJournal, OrderRef, StoredOrder,
 };
 pub use order_queries::{FileOfOrder, FilePage, IdKind, LABEL_CONSTRAINT, OrderPage, OrderQueries};
+pub use order_requests::{OrderRequestLog, OrderRequestRecord};
 pub use paging::{PAGE_ROWS, keyset_pages};
 pub use storage::{Admission, ByteRange, FileContent, Storage, StorageError, StorageResolver};
 pub use store_error::{StoreError, StoreResult};
@@ -74,6 +76,7 @@ pub trait Store:
     + EventLog
     + NotificationStore
     + WebhookStore
+    + OrderRequestLog
     + DatabaseProbe
     + Send
     + Sync

@@ -19,7 +19,49 @@ pub struct AutomaticOrder {
     pub filter: Option<FileSelectionDescription>,
     /// Generated when absent.
     pub correlation_id: Option<String>,
+    /// The basket's total size of orderable files may not exceed this (AMQP requests only).
+    pub size_limit: Option<i64>,
 }
+
+impl AutomaticOrder {
+    /// The automatic order asked (no size limit), or every fault of the request.
+    pub fn checked(
+        queries: Vec<String>,
+        filter: Option<FileSelectionDescription>,
+        correlation_id: Option<String>,
+    ) -> Result<Self, Vec<String>> {
+        let mut errors = Vec::new();
+        if queries.is_empty() || queries.iter().any(|q| q.trim().is_empty()) {
+            errors.push("queries must hold at least one non-blank query".to_owned());
+        }
+        if let Some(f) = &filter
+            && (f.file_types.is_empty()
+                || f.file_types
+                    .iter()
+                    .any(|t| t != "RAWDATA" && t != "QUICKLOOK"))
+        {
+            errors.push("filters.dataTypes must hold RAWDATA and/or QUICKLOOK".to_owned());
+        }
+        if correlation_id
+            .as_ref()
+            .is_some_and(|c| c.chars().count() > MAX_CORRELATION_ID)
+        {
+            errors.push("correlationId must be at most 255 characters".to_owned());
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok(AutomaticOrder {
+            queries,
+            filter,
+            correlation_id,
+            size_limit: None,
+        })
+    }
+}
+
+/// Longest correlation id (the original's column).
+pub const MAX_CORRELATION_ID: usize = 255;
 
 /// How an automatic order ended, with its correlation id.
 #[derive(Debug)]
@@ -36,6 +78,12 @@ pub enum Applied {
     },
     /// The queries select no file.
     NothingSelected { correlation_id: String },
+    /// The selection is larger than the request's size limit (the basket is emptied).
+    LimitReached {
+        correlation_id: String,
+        size: i64,
+        limit: i64,
+    },
     /// The order could not be created.
     CreationFailed {
         correlation_id: String,
@@ -44,8 +92,8 @@ pub enum Applied {
 }
 
 impl OrderService {
-    /// Adds one selection per query to the requester's basket, applies the filter, and orders
-    /// the basket as an applicative order.
+    /// Adds one selection per query to the requester's basket, checks the size limit, applies
+    /// the filter, and orders the basket as an applicative order.
     pub async fn apply(&self, requester: &Requester, order: AutomaticOrder) -> AppResult<Applied> {
         let correlation_id = order
             .correlation_id
@@ -60,6 +108,22 @@ impl OrderService {
         let Some(basket) = basket.filter(|b| !b.selections.is_empty()) else {
             return Ok(Applied::NothingSelected { correlation_id });
         };
+        let size: i64 = basket
+            .selections
+            .iter()
+            .map(|s| s.summary.files_size())
+            .sum();
+        if let Some(limit) = order.size_limit
+            && size > limit
+        {
+            // Left in the basket, the selection would join the user's next order.
+            self.baskets.clear(requester).await?;
+            return Ok(Applied::LimitReached {
+                correlation_id,
+                size,
+                limit,
+            });
+        }
         if let Some(filter) = &order.filter {
             for s in &basket.selections {
                 self.baskets

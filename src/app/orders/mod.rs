@@ -9,7 +9,7 @@ mod lifecycle;
 mod read;
 mod search;
 
-pub use apply::{Applied, AutomaticOrder};
+pub use apply::{Applied, AutomaticOrder, MAX_CORRELATION_ID};
 pub use create::OrderOptions;
 pub use read::OrderListing;
 

@@ -79,36 +79,12 @@ pub enum ApplyRefusal {
 
 /// The automatic order the body asks; its faults are a 422.
 fn parse(dto: OrderRequestDto) -> Result<AutomaticOrder, ApiError> {
-    let mut errors = Vec::new();
-    if dto.queries.is_empty() || dto.queries.iter().any(|q| q.trim().is_empty()) {
-        errors.push("queries must hold at least one non-blank query".to_owned());
-    }
-    if let Some(f) = &dto.filters
-        && (f.data_types.is_empty()
-            || f.data_types
-                .iter()
-                .any(|t| t != "RAWDATA" && t != "QUICKLOOK"))
-    {
-        errors.push("filters.dataTypes must hold RAWDATA and/or QUICKLOOK".to_owned());
-    }
-    if dto
-        .correlation_id
-        .as_ref()
-        .is_some_and(|c| c.chars().count() > 255)
-    {
-        errors.push("correlationId must be at most 255 characters".to_owned());
-    }
-    if !errors.is_empty() {
-        return Err(ApiError::Unprocessable(errors));
-    }
-    Ok(AutomaticOrder {
-        queries: dto.queries,
-        filter: dto.filters.map(|f| FileSelectionDescription {
-            file_types: f.data_types,
-            file_name_pattern: f.filename_reg_exp,
-        }),
-        correlation_id: dto.correlation_id,
-    })
+    let filter = dto.filters.map(|f| FileSelectionDescription {
+        file_types: f.data_types,
+        file_name_pattern: f.filename_reg_exp,
+    });
+    AutomaticOrder::checked(dto.queries, filter, dto.correlation_id)
+        .map_err(ApiError::Unprocessable)
 }
 
 /// 422 `FAILED`, with the original's error type and message.
@@ -142,6 +118,16 @@ fn answer(applied: Applied) -> HttpResponse {
             let message = format!("CatalogSearchException: {}", ApiError::from(cause));
             failed(correlation_id, "INTERNAL_ERROR", message)
         }
+        // REST orders carry no size limit; kept for completeness.
+        Applied::LimitReached {
+            correlation_id,
+            size,
+            limit,
+        } => failed(
+            correlation_id,
+            "ORDER_LIMIT_REACHED",
+            format!("the selection holds {size} bytes, more than the limit of {limit}"),
+        ),
         Applied::NothingSelected { correlation_id } => failed(
             correlation_id,
             "EMPTY_ORDER",
