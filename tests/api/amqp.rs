@@ -3,10 +3,11 @@
 //! why; a request delivered twice makes one order; a cancel request pauses and deletes; the
 //! broker becoming unreachable delays answers and loses none.
 
-use crate::amqp_broker::{Regards, Relay, amqp_settings, broker_url};
+use crate::amqp_broker::{Regards, Relay, amqp_settings, broker_url, close_connection_on_broker};
 use crate::archive::{add_products, online_root, tape_root, with_storages};
 use crate::backend_tests;
-use crate::helpers::{TENANT, TestApp, json, spawn_app_with};
+use crate::helpers::{Backend, TENANT, TestApp, json, spawn_app, spawn_app_with};
+use crate::outage::chattr_permitted;
 use regards_order::config::AmqpSettings;
 use serde_json::Value;
 use std::time::{Duration, Instant};
@@ -17,6 +18,7 @@ backend_tests!(
     amqp_request_delivered_twice_makes_one_order,
     amqp_cancel_pauses_then_deletes_the_order,
     amqp_answers_wait_for_an_unreachable_broker,
+    amqp_link_reconnects_when_the_broker_closes_it,
 );
 
 /// The app again, with the AMQP link of `settings` and an online and a nearline storage
@@ -347,4 +349,99 @@ async fn amqp_answers_wait_for_an_unreachable_broker(app: TestApp) {
     app.wait_status(&user, second, "DONE").await;
     assert_eq!(order_count(&app, &user).await, 2);
     regards.cleanup().await;
+}
+
+async fn amqp_link_reconnects_when_the_broker_closes_it(app: TestApp) {
+    let settings = amqp_settings(&broker_url());
+    let app = with_amqp(app, &settings, 0).await;
+    add_products(&app, &online_root(app.dir.path()), "on", 1, 100).await;
+    let mut regards = Regards::connect(&settings).await;
+    wait_link(&app, "connected").await;
+
+    if !close_connection_on_broker(&settings.connection_name) {
+        eprintln!("rabbitmqctl cannot be run here: broker-side close not tested");
+        regards.cleanup().await;
+        return;
+    }
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let link = loop {
+        let link = link(&app).await;
+        if link["state"] == "connected" && link["connections"] == 2 {
+            break link;
+        }
+        assert!(Instant::now() < deadline, "never connected again: {link}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(link["lastError"].is_string(), "{link}");
+
+    regards
+        .request(Some(TENANT), &request("k@x.fr", "after-close", "group:on"))
+        .await;
+    let granted = regards.next().await;
+    assert_eq!(granted.body["status"], "GRANTED", "{:?}", granted);
+    let id = granted.body["orderId"].as_i64().expect("order id");
+    answers_until(&mut regards, id, "DONE").await;
+    regards.cleanup().await;
+}
+
+/// SQLite's files made immutable while a request comes: the request is not answered (it
+/// goes back to the broker, nothing is recorded), then once the database takes writes again
+/// it is answered GRANTED and makes one order.
+#[actix_web::test]
+async fn amqp_request_waits_for_an_unwritable_database() {
+    let settings = amqp_settings(&broker_url());
+    let app = with_amqp(spawn_app(Backend::Sqlite).await, &settings, 0).await;
+    if !chattr_permitted(app.dir.path()) {
+        eprintln!("chattr +i is not permitted here: test skipped");
+        return;
+    }
+    add_products(&app, &online_root(app.dir.path()), "on", 1, 100).await;
+    let mut regards = Regards::connect(&settings).await;
+    wait_link(&app, "connected").await;
+    let immutable = Immutable(["test.db", "test.db-wal"].map(|f| app.dir.path().join(f)));
+
+    immutable.set("+i");
+    regards
+        .request(Some(TENANT), &request("db@x.fr", "db-down", "group:on"))
+        .await;
+    regards.assert_silent(Duration::from_secs(3)).await;
+    immutable.set("-i");
+
+    let granted = regards.next().await;
+    assert_eq!(granted.body["status"], "GRANTED", "{:?}", granted);
+    assert_eq!(granted.correlation_id.as_deref(), Some("db-down"));
+    let id = granted.body["orderId"].as_i64().expect("order id");
+    answers_until(&mut regards, id, "DONE").await;
+    assert_eq!(order_count(&app, &app.user("db@x.fr")).await, 1);
+    regards.cleanup().await;
+}
+
+/// Files made immutable, writable again when dropped (a failed test leaves none behind).
+struct Immutable([std::path::PathBuf; 2]);
+
+impl Immutable {
+    fn set(&self, flag: &str) {
+        for file in &self.0 {
+            let done = std::process::Command::new("chattr")
+                .arg(flag)
+                .arg(file)
+                .status();
+            assert!(
+                done.is_ok_and(|s| s.success()),
+                "chattr {flag} {}",
+                file.display()
+            );
+        }
+    }
+}
+
+impl Drop for Immutable {
+    fn drop(&mut self) {
+        for file in &self.0 {
+            let _ = std::process::Command::new("chattr")
+                .arg("-i")
+                .arg(file)
+                .status();
+        }
+    }
 }

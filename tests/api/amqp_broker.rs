@@ -313,3 +313,36 @@ impl Relay {
         self.down.store(false, Ordering::SeqCst);
     }
 }
+
+/// Closes, from the broker's side, the connection named `connection_name` (as an operator
+/// or a broker shutting down does), with `rabbitmqctl`. False when `rabbitmqctl` cannot be
+/// run here.
+pub fn close_connection_on_broker(connection_name: &str) -> bool {
+    // Tab-separated lines: the connection's Erlang pid, then its client properties.
+    let listed = std::process::Command::new("rabbitmqctl")
+        .args([
+            "list_connections",
+            "pid",
+            "client_properties",
+            "--quiet",
+            "--no-table-headers",
+        ])
+        .output();
+    let Ok(listed) = listed else { return false };
+    if !listed.status.success() {
+        return false;
+    }
+    let listed = String::from_utf8_lossy(&listed.stdout);
+    let pid = listed
+        .lines()
+        .find(|line| line.contains(connection_name))
+        .and_then(|line| line.split('\t').next())
+        .unwrap_or_else(|| panic!("no connection {connection_name} in {listed}"))
+        .to_owned();
+    let closed = std::process::Command::new("rabbitmqctl")
+        .args(["close_connection", &pid, "closed by a test"])
+        .status()
+        .expect("rabbitmqctl close_connection");
+    assert!(closed.success(), "rabbitmqctl close_connection {pid}");
+    true
+}

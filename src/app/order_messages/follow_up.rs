@@ -9,6 +9,9 @@ use crate::app::AppResult;
 use regards_order_actors::domain::events::{EventType, OrderEvent};
 use regards_order_actors::domain::order::OrderStatus;
 
+/// Longest wait of an order's answers for its request's GRANTED answer.
+const GRANT_WAIT_LIMIT: chrono::TimeDelta = chrono::TimeDelta::minutes(10);
+
 /// What an event asks of the message channel.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FollowUp {
@@ -36,7 +39,15 @@ impl OrderMessageService {
             return Ok(FollowUp::Nothing);
         };
         if request.response.is_none() || !request.answer_sent {
-            return Ok(FollowUp::NotYet);
+            // A request taken off its queue by hand would hold every later answer forever.
+            if chrono::Utc::now() - request.received_at < GRANT_WAIT_LIMIT {
+                return Ok(FollowUp::NotYet);
+            }
+            tracing::warn!(
+                tenant = %event.tenant, order_id = event.order_id,
+                correlation_id = request.correlation_id,
+                "the order's request was never answered; its order's answers go without it"
+            );
         }
         let mut response = OrderResponse {
             order_id: Some(event.order_id),
@@ -83,5 +94,64 @@ fn told_status(event: &OrderEvent) -> Option<super::ResponseStatus> {
             Some(Failed)
         }
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::order_messages::ResponseStatus;
+    use regards_order_actors::domain::Tenant;
+
+    fn event(kind: EventType, status: OrderStatus) -> OrderEvent {
+        OrderEvent {
+            key: "k".into(),
+            kind,
+            tenant: Tenant::parse("t").expect("tenant"),
+            order_id: 1,
+            owner: "o".into(),
+            label: "l".into(),
+            status,
+            percent_completed: 0,
+            available_files_count: 0,
+            files_in_error_count: 0,
+            sub_order_id: None,
+            total_sub_orders: None,
+            date: chrono::Utc::now(),
+        }
+    }
+
+    #[test]
+    fn only_ready_suborders_and_final_statuses_are_told() {
+        let told = |kind, status| told_status(&event(kind, status));
+        assert_eq!(
+            told(EventType::SuborderDone, OrderStatus::Running),
+            Some(ResponseStatus::SuborderDone)
+        );
+        assert_eq!(
+            told(EventType::OrderStatus, OrderStatus::Done),
+            Some(ResponseStatus::Done)
+        );
+        for status in [OrderStatus::DoneWithWarning, OrderStatus::Failed] {
+            assert_eq!(
+                told(EventType::OrderStatus, status),
+                Some(ResponseStatus::Failed)
+            );
+        }
+        for status in [
+            OrderStatus::Running,
+            OrderStatus::Paused,
+            OrderStatus::Pending,
+        ] {
+            assert_eq!(told(EventType::OrderStatus, status), None);
+        }
+        for kind in [
+            EventType::OrderCreated,
+            EventType::FilesAvailable,
+            EventType::OrderDeleted,
+            EventType::OrderExpired,
+        ] {
+            assert_eq!(told(kind, OrderStatus::Done), None);
+        }
     }
 }

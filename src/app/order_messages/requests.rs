@@ -275,3 +275,49 @@ fn granted(correlation_id: &str, order_id: i64) -> OrderResponse {
 fn denied(correlation_id: String, kind: Error, why: impl Into<String>) -> OrderResponse {
     OrderResponse::refused(Denied, correlation_id, kind, why)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message(json: &str) -> OrderRequestMessage {
+        serde_json::from_str(json).expect("request")
+    }
+
+    #[test]
+    fn requests_carry_their_size_limit_and_refuse_bad_content() {
+        let order = checked(
+            message(r#"{"queries":["a"],"sizeLimitInBytes":10}"#),
+            "c".into(),
+        )
+        .expect("valid");
+        assert_eq!(order.size_limit, Some(10));
+        assert_eq!(order.correlation_id.as_deref(), Some("c"));
+        for bad in [
+            r#"{"queries":[]}"#,
+            r#"{"queries":["a"],"sizeLimitInBytes":-1}"#,
+            r#"{"queries":["a"],"filters":{"dataTypes":["RAWDATA"],"filenameRegExp":"("}}"#,
+            r#"{"queries":["a"],"filters":{"dataTypes":[]}}"#,
+        ] {
+            assert!(checked(message(bad), "c".into()).is_err(), "{bad}");
+        }
+        assert!(checked(message(r#"{"queries":["a"]}"#), "c".repeat(256)).is_err());
+    }
+
+    #[test]
+    fn the_correlation_id_comes_from_the_body_then_the_properties() {
+        let incoming = IncomingMessage {
+            tenant: None,
+            correlation_property: Some("prop".into()),
+            body: br#"{"correlationId": "body", "queries": 3}"#.to_vec(),
+        };
+        assert_eq!(incoming.body_correlation_id().as_deref(), Some("body"));
+        assert_eq!(incoming.correlation_id(Some("body")), "body");
+        assert_eq!(incoming.correlation_id(None), "prop");
+        let bare = IncomingMessage::default();
+        assert!(
+            bare.correlation_id(None)
+                .starts_with("auto-correlation-id-")
+        );
+    }
+}

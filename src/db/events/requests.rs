@@ -7,11 +7,18 @@ use chrono::{DateTime, Utc};
 use regards_order_actors::domain::Tenant;
 use regards_order_actors::ports::{OrderRequestLog, OrderRequestRecord, StoreResult};
 
-/// A request row: correlation id, owner, order id, response, answer sent.
-type RequestRow = (String, String, Option<i64>, Option<String>, bool);
+/// A request row: correlation id, owner, order id, response, answer sent, received at.
+type RequestRow = (
+    String,
+    String,
+    Option<i64>,
+    Option<String>,
+    bool,
+    DateTime<Utc>,
+);
 
 fn record(
-    (correlation_id, owner, order_id, response, answer_sent): RequestRow,
+    (correlation_id, owner, order_id, response, answer_sent, received_at): RequestRow,
 ) -> OrderRequestRecord {
     OrderRequestRecord {
         correlation_id,
@@ -19,6 +26,7 @@ fn record(
         order_id,
         response,
         answer_sent,
+        received_at,
     }
 }
 
@@ -46,7 +54,8 @@ impl OrderRequestLog for SqlStore {
             return Ok(None);
         }
         let row: Option<RequestRow> = sqlx::query_as(
-            "SELECT correlation_id, owner, order_id, response, answer_sent FROM amqp_requests \
+            "SELECT correlation_id, owner, order_id, response, answer_sent, received_at \
+             FROM amqp_requests \
              WHERE tenant = $1 AND correlation_id = $2",
         )
         .bind(tenant.as_str())
@@ -120,7 +129,8 @@ impl OrderRequestLog for SqlStore {
         // The request's order id is set once its answer is recorded; until then the order's
         // correlation id finds it (the row is written before the order is created).
         let row: Option<RequestRow> = sqlx::query_as(
-            "SELECT r.correlation_id, r.owner, r.order_id, r.response, r.answer_sent \
+            "SELECT r.correlation_id, r.owner, r.order_id, r.response, r.answer_sent, \
+                    r.received_at \
              FROM orders o JOIN amqp_requests r \
                ON r.tenant = o.tenant AND r.correlation_id = o.correlation_id \
                   AND r.owner = o.owner \
