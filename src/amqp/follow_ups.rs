@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// The cursor's name.
-const CHANNEL: &str = "amqp";
+pub(super) const CHANNEL: &str = "amqp";
 /// Wait before trying again when the broker or the database is away.
 const RETRY: Duration = Duration::from_secs(1);
 /// Wait for a request's GRANTED answer to be confirmed.

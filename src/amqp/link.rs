@@ -9,6 +9,7 @@ use super::{cancels, requests};
 use crate::app::OrderMessageService;
 use crate::app::order_messages::MessageLinkStatus;
 use crate::config::AmqpSettings;
+use crate::events::{ChannelHealth, WeakEventFeed};
 use lapin::options::{
     BasicConsumeOptions, BasicQosOptions, ConfirmSelectOptions, ExchangeDeclareOptions,
     QueueDeclareOptions,
@@ -26,6 +27,8 @@ pub(super) struct Link {
     pub settings: AmqpSettings,
     pub service: OrderMessageService,
     pub status: Arc<MessageLinkStatus>,
+    /// The feed whose channel list shows the link's connection too.
+    feed: WeakEventFeed,
     /// The publisher of the current connection; None while disconnected.
     publisher: Mutex<Option<Publisher>>,
 }
@@ -35,12 +38,31 @@ impl Link {
         settings: AmqpSettings,
         service: OrderMessageService,
         status: Arc<MessageLinkStatus>,
+        feed: WeakEventFeed,
     ) -> Self {
         Self {
             settings,
             service,
             status,
+            feed,
             publisher: Mutex::new(None),
+        }
+    }
+
+    /// The link is up (no error) or down (`error`): in its status and in the events'
+    /// channel list.
+    fn report(&self, error: Option<&str>) {
+        match error {
+            None => self.status.connected(),
+            Some(error) => self.status.failed(error),
+        }
+        if let Some(feed) = self.feed.upgrade() {
+            let health = ChannelHealth {
+                connected: Some(error.is_none()),
+                failing: 0,
+                last_error: self.status.view().last_error,
+            };
+            feed.lags().set_health(super::follow_ups::CHANNEL, health);
         }
     }
 
@@ -66,7 +88,7 @@ pub(super) async fn supervise(link: Arc<Link>) {
         match open(&link).await {
             Ok(session) => {
                 wait = FIRST_RETRY;
-                link.status.connected();
+                link.report(None);
                 tracing::info!(
                     connection = %link.settings.connection_name,
                     request_queue = %link.settings.request_queue,
@@ -76,12 +98,12 @@ pub(super) async fn supervise(link: Arc<Link>) {
                 );
                 let error = run(&link, session).await;
                 link.set_publisher(None);
-                link.status.failed(&error);
+                link.report(Some(&error));
                 tracing::warn!(error, "AMQP link lost; connecting again");
             }
             Err(e) => {
                 let error = e.to_string();
-                link.status.failed(&error);
+                link.report(Some(&error));
                 tracing::warn!(error, retry_in = ?wait, "cannot connect to the AMQP broker");
             }
         }

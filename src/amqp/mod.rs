@@ -28,7 +28,12 @@ pub fn start(
     feed: &EventFeed,
 ) -> Arc<MessageLinkStatus> {
     let status = Arc::new(MessageLinkStatus::default());
-    let link = Arc::new(link::Link::new(settings, service, status.clone()));
+    let link = Arc::new(link::Link::new(
+        settings,
+        service,
+        status.clone(),
+        feed.downgrade(),
+    ));
     tokio::spawn(link::supervise(link.clone()));
     run_channel(feed, Arc::new(follow_ups::FollowUps { link }));
     status

@@ -50,6 +50,21 @@ async fn link(app: &TestApp) -> Value {
     json(response).await["amqp"].clone()
 }
 
+/// The `amqp` channel in the events' backlog of `/admin/actors`.
+async fn answer_channel(app: &TestApp) -> Value {
+    let response = app
+        .get("/admin/actors", &app.admin())
+        .send()
+        .await
+        .expect("request");
+    let actors = json(response).await;
+    actors["events"]["channels"]
+        .as_array()
+        .and_then(|all| all.iter().find(|c| c["name"] == "amqp"))
+        .cloned()
+        .unwrap_or_else(|| panic!("no amqp channel in {actors}"))
+}
+
 /// Polls `/admin/actors` until the link's state is `state` (10 s at most).
 async fn wait_link(app: &TestApp, state: &str) -> Value {
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -134,6 +149,7 @@ async fn amqp_request_makes_the_users_order_and_follows_it(app: TestApp) {
     assert!(zip.starts_with(b"PK"), "a zip");
 
     let link = wait_link(&app, "connected").await;
+    assert_eq!(answer_channel(&app).await["connected"], true);
     assert_eq!(link["requests"], 1, "{link}");
     assert_eq!(link["connections"], 1, "{link}");
     let metrics = app
@@ -322,6 +338,17 @@ async fn amqp_answers_wait_for_an_unreachable_broker(app: TestApp) {
     assert!(down["lastError"].is_string(), "{down}");
     let user = app.user("r@x.fr");
     app.wait_status(&user, id, "DONE").await;
+    // The order's answers wait in the outbox, behind the channel's cursor.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let channel = answer_channel(&app).await;
+        assert_eq!(channel["connected"], false, "{channel}");
+        if channel["behind"].as_i64().expect("behind") > 0 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "nothing waits: {channel}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     regards
         .request(Some(TENANT), &request("r@x.fr", "during-cut", "group:tape"))
         .await;
