@@ -19,6 +19,7 @@ const GRANT_WAIT: Duration = Duration::from_millis(200);
 
 /// The outbox channel of AMQP answers.
 pub(super) struct FollowUps {
+    /// The broker link whose publisher sends the answers.
     pub link: Arc<Link>,
 }
 

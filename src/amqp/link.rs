@@ -24,8 +24,11 @@ const FIRST_RETRY: Duration = Duration::from_millis(500);
 
 /// What the consumers, the answer channel and the supervisor share.
 pub(super) struct Link {
+    /// Where the broker is, what to declare and consume.
     pub settings: AmqpSettings,
+    /// What decides the answers.
     pub service: OrderMessageService,
+    /// What operators see of the link.
     pub status: Arc<MessageLinkStatus>,
     /// The feed whose channel list shows the link's connection too.
     feed: WeakEventFeed,
@@ -34,6 +37,7 @@ pub(super) struct Link {
 }
 
 impl Link {
+    /// A link not yet connected.
     pub(super) fn new(
         settings: AmqpSettings,
         service: OrderMessageService,

@@ -19,6 +19,7 @@ backend_tests!(
     amqp_cancel_pauses_then_deletes_the_order,
     amqp_answers_wait_for_an_unreachable_broker,
     amqp_link_reconnects_when_the_broker_closes_it,
+    amqp_request_interrupted_after_its_order_is_answered_with_that_order,
 );
 
 /// The app again, with the AMQP link of `settings` and an online and a nearline storage
@@ -471,4 +472,48 @@ impl Drop for Immutable {
                 .status();
         }
     }
+}
+
+/// A request whose handling stopped after its order was committed and before its answer was
+/// recorded (a crash): delivered again, it is answered GRANTED with that order, and nothing
+/// else is created.
+async fn amqp_request_interrupted_after_its_order_is_answered_with_that_order(app: TestApp) {
+    let settings = amqp_settings(&broker_url());
+    let app = with_amqp(app, &settings, 0).await;
+    add_products(&app, &online_root(app.dir.path()), "on", 1, 100).await;
+    let mut regards = Regards::connect(&settings).await;
+    let user = app.user("crash@x.fr");
+
+    // The first attempt: the request recorded, then its order committed, then the crash.
+    let tenant = regards_order_actors::domain::Tenant::parse(TENANT).expect("tenant");
+    let known = app
+        .state
+        .store
+        .claim_order_request(&tenant, "crashed", "crash@x.fr", chrono::Utc::now())
+        .await
+        .expect("recorded");
+    assert!(known.is_none());
+    let response = app
+        .post("/user/orders/apply", &user)
+        .json(&serde_json::json!({"queries": ["group:on"], "correlationId": "crashed"}))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 200);
+    let id = json(response).await["content"]["orderId"]
+        .as_i64()
+        .expect("order id");
+
+    regards
+        .request(Some(TENANT), &request("crash@x.fr", "crashed", "group:on"))
+        .await;
+    let granted = regards.next().await;
+    assert_eq!(granted.body["status"], "GRANTED", "{:?}", granted);
+    assert_eq!(
+        granted.body["orderId"], id,
+        "the order of the first attempt"
+    );
+    answers_until(&mut regards, id, "DONE").await;
+    assert_eq!(order_count(&app, &user).await, 1);
+    regards.cleanup().await;
 }

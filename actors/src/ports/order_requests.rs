@@ -19,6 +19,7 @@ pub struct OrderRequestRecord {
     pub response: Option<String>,
     /// The broker confirmed the answer.
     pub answer_sent: bool,
+    /// When the request was first received.
     pub received_at: DateTime<Utc>,
 }
 

@@ -34,6 +34,7 @@ pub struct MessageLinkView {
     pub since: Option<DateTime<Utc>>,
     /// Connections opened since the start (1 + reconnections).
     pub connections: u64,
+    /// The link's last failure, and when it happened.
     pub last_error: Option<String>,
     pub last_error_at: Option<DateTime<Utc>>,
     /// Order requests answered.

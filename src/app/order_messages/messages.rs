@@ -130,6 +130,7 @@ impl OrderResponse {
 pub struct Reply {
     /// The routing key: the tenant (empty when the request named none).
     pub routing_key: String,
+    /// What is published.
     pub response: OrderResponse,
     /// The tenant whose request record notes that the answer was sent, if recorded.
     pub(super) recorded: Option<regards_order_actors::domain::Tenant>,

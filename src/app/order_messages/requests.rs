@@ -22,6 +22,7 @@ pub struct IncomingMessage {
     /// The message's `correlation_id` property, then its `message_id`: the correlation id
     /// of a request whose body has none (a redelivery keeps it).
     pub correlation_property: Option<String>,
+    /// The message's content (JSON expected).
     pub body: Vec<u8>,
 }
 
