@@ -82,6 +82,29 @@ pub struct AmqpSettings {
     pub cancel_polls: u32,
 }
 
+impl AmqpSettings {
+    /// Refuses what cannot work: a URL other than `amqp://` (no TLS stack is built in), an
+    /// empty or over-long name, no cancellation poll.
+    pub(super) fn validate(&self) -> anyhow::Result<()> {
+        if !self.url.starts_with("amqp://") {
+            anyhow::bail!("amqp.url must start with amqp:// (amqps:// is not supported)");
+        }
+        let names = [
+            &self.request_queue,
+            &self.cancel_queue,
+            &self.response_exchange,
+            &self.connection_name,
+        ];
+        if names.iter().any(|n| n.is_empty() || n.len() > 255) {
+            anyhow::bail!("amqp queue, exchange and connection names must hold 1 to 255 bytes");
+        }
+        if self.cancel_polls == 0 || self.cancel_poll_millis == 0 {
+            anyhow::bail!("amqp.cancel_polls and amqp.cancel_poll_millis must be > 0");
+        }
+        Ok(())
+    }
+}
+
 mod defaults {
     pub fn smtp_timeout_secs() -> u64 {
         30

@@ -198,6 +198,9 @@ impl Settings {
         if self.orders.max_active_suborders_per_user == 0 {
             anyhow::bail!("orders.max_active_suborders_per_user must be > 0");
         }
+        if let Some(amqp) = &self.amqp {
+            amqp.validate()?;
+        }
         storage::validate_all(&self.storages)
     }
 }
@@ -280,6 +283,29 @@ mod tests {
             !format!("{s:?}").contains("a-production-key"),
             "secrets never print"
         );
+    }
+
+    #[test]
+    fn an_amqp_section_needs_only_its_url() {
+        let s = load_toml("[amqp]\nurl = \"amqp://guest:guest@127.0.0.1:5672/%2f\"")
+            .expect("file loads");
+        let amqp = s.amqp.expect("amqp");
+        assert_eq!(amqp.request_queue, "regards.order.request");
+        assert_eq!(amqp.cancel_queue, "regards.order.cancel");
+        assert_eq!(amqp.response_exchange, "regards.order.response");
+        assert_eq!((amqp.cancel_polls, amqp.cancel_poll_millis), (20, 5000));
+        assert!(Settings::load(None).expect("defaults").amqp.is_none());
+        for (toml, why) in [
+            ("[amqp]\nurl = \"amqps://h/%2f\"", "amqp://"),
+            ("[amqp]\nurl = \"amqp://h\"\nrequest_queue = \"\"", "names"),
+            (
+                "[amqp]\nurl = \"amqp://h\"\ncancel_polls = 0",
+                "cancel_polls",
+            ),
+        ] {
+            let error = format!("{:#}", load_toml(toml).expect_err(toml));
+            assert!(error.contains(why), "{toml}: {error}");
+        }
     }
 
     #[test]
