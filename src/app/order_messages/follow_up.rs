@@ -38,6 +38,11 @@ impl OrderMessageService {
         else {
             return Ok(FollowUp::Nothing);
         };
+        if request.response.is_some() && request.order_id != Some(event.order_id) {
+            // The request was denied: this order of the same user and correlation id was
+            // made otherwise (REST).
+            return Ok(FollowUp::Nothing);
+        }
         if request.response.is_none() || !request.answer_sent {
             // A request taken off its queue by hand would hold every later answer forever.
             if chrono::Utc::now() - request.received_at < GRANT_WAIT_LIMIT {
