@@ -20,6 +20,7 @@ backend_tests!(
     amqp_answers_wait_for_an_unreachable_broker,
     amqp_link_reconnects_when_the_broker_closes_it,
     amqp_request_interrupted_after_its_order_is_answered_with_that_order,
+    amqp_order_with_files_in_error_is_answered_failed,
 );
 
 /// The app again, with the AMQP link of `settings` and an online and a nearline storage
@@ -515,5 +516,48 @@ async fn amqp_request_interrupted_after_its_order_is_answered_with_that_order(ap
     );
     answers_until(&mut regards, id, "DONE").await;
     assert_eq!(order_count(&app, &user).await, 1);
+    regards.cleanup().await;
+}
+
+/// An order with a file in error: its sub-order is answered with the error count and
+/// INTERNAL_ERROR, its end (DONE_WITH_WARNING) as FAILED with the link to what is available;
+/// an order that keeps no file at all ends FAILED too.
+async fn amqp_order_with_files_in_error_is_answered_failed(app: TestApp) {
+    let settings = amqp_settings(&broker_url());
+    let app = with_amqp(app, &settings, 0).await;
+    let files = add_products(&app, &online_root(app.dir.path()), "on", 2, 100).await;
+    std::fs::remove_file(&files[0]).expect("one file lost");
+    let mut regards = Regards::connect(&settings).await;
+
+    regards
+        .request(Some(TENANT), &request("w@x.fr", "warned", "group:on"))
+        .await;
+    let granted = regards.next().await;
+    assert_eq!(granted.body["status"], "GRANTED", "{:?}", granted);
+    let id = granted.body["orderId"].as_i64().expect("order id");
+    let answers = answers_until(&mut regards, id, "FAILED").await;
+    let (failed, suborders) = answers.split_last().expect("FAILED");
+    let link = format!("{}/user/orders/{id}/download", app.address);
+    assert_eq!(failed["errorType"], "INTERNAL_ERROR", "{failed}");
+    assert_eq!(failed["errors"], 1, "{failed}");
+    assert_eq!(failed["downloadLink"], link.as_str(), "{failed}");
+    assert!(failed["message"].is_string(), "{failed}");
+    let last = suborders.last().expect("SUBORDER_DONE");
+    assert_eq!(last["status"], "SUBORDER_DONE", "{last}");
+    assert_eq!(last["errors"], 1, "{last}");
+    assert_eq!(last["errorType"], "INTERNAL_ERROR", "{last}");
+    let user = app.user("w@x.fr");
+    app.wait_status(&user, id, "DONE_WITH_WARNING").await;
+
+    // The products have no quicklook: the order keeps no file.
+    let body = serde_json::json!({"queries": ["group:on"], "user": "w@x.fr",
+        "correlationId": "no-file", "filters": {"dataTypes": ["QUICKLOOK"]}});
+    regards.request(Some(TENANT), &body.to_string()).await;
+    let granted = regards.next().await;
+    assert_eq!(granted.body["status"], "GRANTED", "{:?}", granted);
+    let id = granted.body["orderId"].as_i64().expect("order id");
+    let answers = answers_until(&mut regards, id, "FAILED").await;
+    assert_eq!(answers.len(), 1, "no sub-order: {answers:?}");
+    assert_eq!(answers[0]["errorType"], "INTERNAL_ERROR");
     regards.cleanup().await;
 }
