@@ -104,7 +104,16 @@ impl OrderMessageService {
             OrderStatus::Paused => self.wait_paused(admin, order_id).await?,
             _ => {}
         }
-        self.orders.delete(admin, order_id).await
+        match self.orders.delete(admin, order_id).await {
+            // A cancellation of the same order running meanwhile (a redelivery) deleted it.
+            Err(AppError::Engine(EngineError::Refused(_)))
+                if self.orders.get(admin, order_id).await?.header.status
+                    == OrderStatus::Deleted =>
+            {
+                Ok(())
+            }
+            done => done,
+        }
     }
 
     /// Waits until the paused order's retrievals have stopped, within the bounded wait.
