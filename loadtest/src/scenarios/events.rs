@@ -14,12 +14,14 @@ use std::time::{Duration, Instant};
 
 const SUBSCRIBERS: usize = 100;
 const WEBHOOKS: usize = 4;
-const DRIVES: u64 = 8;
-const DELAY_MS: u64 = 20;
+const DRIVES: u64 = 16;
+const DELAY_MS: u64 = 5;
 
 pub async fn run(ctx: &Ctx) -> Result<Vec<Row>> {
-    let users = ctx.pick(20, 50);
-    let files = ctx.pick(40, 200);
+    // Many small orders: each tells its creation, its status changes, its sub-order and its
+    // files, so the outbox is written by many persistence batches at once.
+    let users = ctx.pick(200, 1000);
+    let files = ctx.pick(10, 20);
     with_env(
         ctx,
         |dir| {
