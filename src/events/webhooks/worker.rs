@@ -1,8 +1,10 @@
 //! One callback's delivery: a task that posts the callback's events one at a time, in id
 //! order, from its stored cursor. The next event waits until the current one is delivered or
-//! given up; the cursor is stored after each attempt, so a restart resumes where the task
-//! stood (an event delivered but not yet recorded is sent again, with the same
-//! `X-Regards-Event-Id`).
+//! given up; the cursor is stored after each failed attempt, and after delivered events every
+//! `SAVE_EVERY` events and at the end of each batch read (one write per event made a burst
+//! queue up behind the database), so a restart resumes where the task stood: at most
+//! `SAVE_EVERY` events delivered but not yet recorded are sent again, with the same
+//! `X-Regards-Event-Id`.
 
 use super::cursor::{self, AfterFailure, RetryPolicy};
 use super::report::Report;
@@ -18,6 +20,8 @@ use tokio_util::sync::CancellationToken;
 
 /// Events read from the outbox at once.
 const BATCH: u32 = 100;
+/// Delivered events after which the cursor is stored within a batch.
+const SAVE_EVERY: usize = 20;
 /// Wait after the database failed to give events or take the cursor.
 const DATABASE_RETRY: Duration = Duration::from_secs(1);
 /// Longest wait for new events without looking (a missed wake-up only delays).
@@ -34,6 +38,15 @@ pub struct Context {
 
 /// Why a task ends.
 struct Stopped;
+
+/// How one event's delivery ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    /// Delivered; the cursor past it is not stored yet.
+    Delivered,
+    /// Given up; the cursor is stored.
+    GivenUp,
+}
 
 /// Delivers `webhook`'s events until `stop` is cancelled, the feed is gone or the callback is
 /// deleted.
@@ -125,26 +138,37 @@ impl Task<'_> {
         webhook: &mut Webhook,
         events: &[StoredEvent],
     ) -> Result<(), Stopped> {
-        let mut unsaved = false;
+        let mut unsaved = 0;
         for event in events {
             if !webhook.wants(event.event.kind) {
                 // Not of its types: passed over, stored with the next move of the cursor.
                 cursor::passed(&mut webhook.cursor, event.id);
-                unsaved = true;
+                unsaved += 1;
                 continue;
             }
-            self.deliver_one(webhook, event).await?;
-            unsaved = false;
+            if self.deliver_one(webhook, event).await? == Outcome::Delivered {
+                unsaved += 1;
+            } else {
+                unsaved = 0;
+            }
+            if unsaved >= SAVE_EVERY {
+                self.save(webhook).await?;
+                unsaved = 0;
+            }
         }
-        if unsaved {
+        if unsaved > 0 {
             self.save(webhook).await?;
         }
         Ok(())
     }
 
     /// Attempts `event` until it is delivered or given up, storing the cursor after each
-    /// attempt.
-    async fn deliver_one(&self, webhook: &mut Webhook, event: &StoredEvent) -> Result<(), Stopped> {
+    /// failed attempt (a delivered event's cursor is stored by the batch).
+    async fn deliver_one(
+        &self,
+        webhook: &mut Webhook,
+        event: &StoredEvent,
+    ) -> Result<Outcome, Stopped> {
         loop {
             if self.stop.is_cancelled() {
                 return Err(Stopped);
@@ -156,7 +180,7 @@ impl Task<'_> {
             let error = match sent {
                 Ok(()) => {
                     cursor::passed(&mut webhook.cursor, event.id);
-                    return self.save(webhook).await;
+                    return Ok(Outcome::Delivered);
                 }
                 Err(error) => error,
             };
@@ -178,7 +202,7 @@ impl Task<'_> {
                         error = %error,
                         "webhook event given up"
                     );
-                    return Ok(());
+                    return Ok(Outcome::GivenUp);
                 }
                 AfterFailure::RetryAt(at) => {
                     tracing::debug!(webhook = webhook.id, event = event.id, error = %error, "webhook delivery failed");
