@@ -67,6 +67,12 @@ impl Regards {
     /// Connects straight to the broker, declares the service's exchange (as the service does)
     /// and binds a queue of its own to every routing key.
     pub async fn connect(settings: &AmqpSettings) -> Self {
+        Self::connect_with(settings, false).await
+    }
+
+    /// Same; with `durable_answers` the answers' queue survives a restart of the broker
+    /// (answers published while the test's own connection is down wait in it).
+    pub async fn connect_with(settings: &AmqpSettings, durable_answers: bool) -> Self {
         let connection = Connection::connect(&broker_url(), ConnectionProperties::default())
             .await
             .expect("RabbitMQ reachable (TEST_AMQP_URL)");
@@ -88,7 +94,8 @@ impl Regards {
             .queue_declare(
                 answer_queue.as_str().into(),
                 QueueDeclareOptions {
-                    auto_delete: true,
+                    auto_delete: !durable_answers,
+                    durable: durable_answers,
                     ..QueueDeclareOptions::default()
                 },
                 FieldTable::default(),
@@ -345,4 +352,17 @@ pub fn close_connection_on_broker(connection_name: &str) -> bool {
         .expect("rabbitmqctl close_connection");
     assert!(closed.success(), "rabbitmqctl close_connection {pid}");
     true
+}
+
+/// Restarts RabbitMQ's application (every connection drops, durable queues and persistent
+/// messages stay) and waits until it takes connections again. False when `rabbitmqctl`
+/// cannot be run here.
+pub fn restart_broker() -> bool {
+    let run = |args: &[&str]| {
+        std::process::Command::new("rabbitmqctl")
+            .args(args)
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    run(&["stop_app"]) && run(&["start_app"]) && run(&["await_startup"])
 }

@@ -7,6 +7,7 @@
 
 mod amqp;
 mod amqp_broker;
+mod amqp_restart;
 mod archive;
 mod archived_baskets;
 mod auth;
