@@ -17,6 +17,7 @@ backend_tests!(
     streams_per_user_are_bounded,
     a_bad_last_event_id_is_refused,
     an_idle_stream_gets_heartbeats,
+    expiry_and_deletion_are_told,
 );
 
 const WAIT: Duration = Duration::from_secs(20);
@@ -239,4 +240,36 @@ async fn an_idle_stream_gets_heartbeats(app: TestApp) {
             other => panic!("expected a heartbeat, got {other:?}"),
         }
     }
+}
+
+async fn expiry_and_deletion_are_told(app: TestApp) {
+    // Restores that never end within the test: the order is RUNNING when it expires.
+    let backend = app.backend;
+    drop(app);
+    let app = spawn_app_with(backend, |s, dir| with_storages(s, dir, 60_000, 1)).await;
+    add_files(&app, &tape_root(app.dir.path()), "x", 1, 100).await;
+    // 0.0005 h = 1.8 s of lifetime.
+    let response = app
+        .put("/settings/expiration_max_duration_in_hours", &app.admin())
+        .json(&serde_json::json!({"value": 0.0005}))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 200);
+    let alice = app.user("alice@x");
+    let mut stream = open(&app, "/user/orders/events", &alice).await;
+    let id = app.order_of(&alice, "group:x").await;
+    let told = stream.until(WAIT, |e| e.kind == "ORDER_EXPIRED").await;
+    let expired = told.last().expect("event");
+    assert_eq!(expired.data["orderId"], id);
+    assert_eq!(expired.data["status"], "EXPIRED");
+    assert_eq!(
+        app.lifecycle("DELETE", &format!("/user/orders/{id}"), &alice)
+            .await
+            .0,
+        200
+    );
+    let deleted = stream.until(WAIT, |e| e.kind == "ORDER_DELETED").await;
+    assert_eq!(deleted.len(), 1, "nothing between: {deleted:#?}");
+    assert_eq!(deleted[0].data["status"], "DELETED");
 }
