@@ -67,9 +67,13 @@ pub async fn connect_waiting(url: &str, wait: Duration) -> anyhow::Result<Arc<dy
 const PROBE_WRITE: &str = "INSERT INTO health_probe (id, probed_at) VALUES (1, $1) \
                            ON CONFLICT (id) DO UPDATE SET probed_at = excluded.probed_at";
 
+/// Longest wait of `migrate` for a connection or the write lock: an operator's command on a
+/// busy database (a running service, a loaded machine) waits rather than fails.
+const MIGRATE_WAIT: Duration = Duration::from_secs(30);
+
 /// Applies pending migrations to `url` and returns.
 pub async fn migrate(url: &str) -> anyhow::Result<()> {
-    connect(url)
+    connect_waiting(url, MIGRATE_WAIT)
         .await
         .with_context(|| format!("cannot migrate {}", redact(url)))?;
     Ok(())
