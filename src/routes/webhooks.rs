@@ -29,15 +29,18 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 pub struct WebhookRegistration {
     /// Where events are posted (http or https; no loopback or private address unless
     /// `webhooks.allow_private_targets`).
+    #[schema(min_length = 1)]
     url: String,
     /// Key of each delivery's `X-Regards-Signature` (HMAC-SHA256); never answered.
+    #[schema(min_length = 1)]
     secret: String,
     /// Event types to deliver; every type when left out.
+    #[schema(min_items = 1)]
     types: Option<Vec<EventType>>,
 }
 
 /// Body of a registration as received: type names are checked by the service, which names
-/// the known ones in its 400.
+/// the known ones in its 422.
 #[derive(Debug, Deserialize)]
 struct RawRegistration {
     url: String,
@@ -57,7 +60,8 @@ impl From<RawRegistration> for Registration {
 
 /// Registers a callback for the caller's orders; it hears of events from now on.
 #[utoipa::path(post, path = "/user/webhooks", tag = "events", request_body = WebhookRegistration,
-    responses((status = 201, body = WebhookView), (status = 400, body = crate::http::Messages)))]
+    responses((status = 201, body = WebhookView), (status = 400, body = crate::http::Messages),
+        (status = 422, body = crate::http::Messages)))]
 #[post("/user/webhooks")]
 pub(crate) async fn register_mine(
     caller: Authorised<roles::RegisteredUser>,
@@ -110,7 +114,7 @@ pub(crate) async fn delete_mine(
 /// Registers a callback for every order of the tenant; it hears of events from now on.
 #[utoipa::path(post, path = "/webhooks", tag = "events", request_body = WebhookRegistration,
     responses((status = 201, body = WebhookView), (status = 400, body = crate::http::Messages),
-        (status = 403)))]
+        (status = 403), (status = 422, body = crate::http::Messages)))]
 #[post("/webhooks")]
 pub(crate) async fn register_tenant(
     caller: Authorised<roles::Admin>,

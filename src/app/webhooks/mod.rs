@@ -65,19 +65,19 @@ impl WebhookService {
         let secret = parse_secret(&registration.secret)?;
         let types = parse_types(registration.types.as_deref())?;
         if registration.url.len() > MAX_URL_CHARS {
-            return Err(AppError::Invalid(format!(
+            return Err(AppError::Unprocessable(vec![format!(
                 "the callback URL is longer than {MAX_URL_CHARS} characters"
-            )));
+            )]));
         }
         let url = check_target(&registration.url, self.settings.allow_private_targets)
             .await
-            .map_err(|e| AppError::Invalid(e.to_string()))?;
+            .map_err(|e| AppError::Unprocessable(vec![e.to_string()]))?;
         let registered = self.of_scope(requester, scope).await?;
         if registered.len() >= self.settings.max_per_user {
-            return Err(AppError::Invalid(format!(
+            return Err(AppError::Unprocessable(vec![format!(
                 "at most {} webhooks may be registered; delete one first",
                 self.settings.max_per_user
-            )));
+            )]));
         }
         let new = NewWebhook {
             tenant: requester.tenant.clone(),
@@ -191,12 +191,12 @@ pub async fn webhook_figures(
 /// The secret, not blank and not too long.
 fn parse_secret(text: &str) -> AppResult<WebhookSecret> {
     if text.chars().count() > MAX_SECRET_CHARS {
-        return Err(AppError::Invalid(format!(
+        return Err(AppError::Unprocessable(vec![format!(
             "the secret is longer than {MAX_SECRET_CHARS} characters"
-        )));
+        )]));
     }
     WebhookSecret::parse(text)
-        .ok_or_else(|| AppError::Invalid("the secret must not be empty".into()))
+        .ok_or_else(|| AppError::Unprocessable(vec!["the secret must not be empty".into()]))
 }
 
 /// The event types named (every type when none is given), each once.
@@ -205,18 +205,18 @@ fn parse_types(names: Option<&[String]>) -> AppResult<Vec<EventType>> {
         return Ok(every_type());
     };
     if names.is_empty() {
-        return Err(AppError::Invalid(
+        return Err(AppError::Unprocessable(vec![
             "types must name at least one event type (or be left out for all)".into(),
-        ));
+        ]));
     }
     let mut types = Vec::new();
     for name in names {
         let kind = EventType::parse(name.trim()).ok_or_else(|| {
             let known: Vec<&str> = ALL_EVENT_TYPES.iter().map(|t| t.as_str()).collect();
-            AppError::Invalid(format!(
+            AppError::Unprocessable(vec![format!(
                 "unknown event type {name:?}; known types: {}",
                 known.join(", ")
-            ))
+            )])
         })?;
         if !types.contains(&kind) {
             types.push(kind);
