@@ -48,6 +48,8 @@ mod recovery;
 mod secrets;
 mod sse_client;
 mod streams;
+mod ui_assets;
+mod ui_browser;
 mod webhook_receiver;
 mod webhooks;
 mod webhooks_crash;
