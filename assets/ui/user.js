@@ -7,64 +7,101 @@ const ORDERS_PAGE = 10;
 // ---- Search -------------------------------------------------------------------------------
 
 const searchView = {
+  page: 0,
+  datasets: new Map(), // URN → label
+
   init() {
     document.getElementById("search-form").addEventListener("submit", (e) => {
       e.preventDefault();
-      const q = document.getElementById("search-q").value.trim();
-      const dataset = document.getElementById("search-dataset").value.trim();
-      const selection = { engineType: "legacy", searchParameters: { q: [q || "*"] } };
-      if (dataset) selection.datasetUrn = dataset;
-      this.select(selection, q ? `products matching ${q}` : "every product");
+      this.page = 0;
+      this.search();
     });
     document.getElementById("add-dataset").addEventListener("click", () => {
-      const dataset = document.getElementById("search-dataset").value.trim();
+      const dataset = document.getElementById("search-dataset").value;
       if (!dataset) {
-        notify("Give a dataset URN first.", true);
+        notify("Choose a dataset first.", true);
         document.getElementById("search-dataset").focus();
         return;
       }
-      this.select({ engineType: "legacy", datasetUrn: dataset }, `dataset ${dataset}`);
+      this.select({ engineType: "legacy", datasetUrn: dataset }, `dataset ${this.datasets.get(dataset)}`);
     });
   },
 
+  /** Fills the dataset list (once: the catalogue changes by imports only). */
   async show() {
-    // The datasets the user knows of: those of the basket and of the recent orders.
-    const known = new Map();
+    if (this.datasets.size) return;
     try {
-      const basket = await api.json("GET", "/order/basket");
-      for (const s of (basket && basket.content ? basket.content : basket || {}).datasetSelections || []) {
-        known.set(s.datasetIpid, s.datasetLabel);
+      const datasets = await api.json("GET", "/catalog/datasets");
+      const select = document.getElementById("search-dataset");
+      for (const d of datasets) {
+        this.datasets.set(d.urn, d.label);
+        select.append(el("option", { value: d.urn }, d.label));
       }
-    } catch (_) { /* no basket: nothing to list */ }
-    const list = document.getElementById("dataset-list");
-    const options = document.getElementById("known-datasets");
-    list.replaceChildren();
-    options.replaceChildren();
-    for (const [urn, label] of known) {
-      options.append(el("option", { value: urn }, label));
-      list.append(el("li", {}, el("button", {
-        type: "button", className: "secondary",
-        onclick: () => { document.getElementById("search-dataset").value = urn; },
-      }, `${label} (${urn})`)));
+    } catch (error) {
+      notify(`Datasets: ${error.message}`, true);
     }
-    if (!known.size) list.append(el("li", { className: "hint" }, "none yet"));
+  },
+
+  /** The query of the form: q and the chosen dataset. */
+  criteria() {
+    return {
+      q: document.getElementById("search-q").value.trim(),
+      dataset: document.getElementById("search-dataset").value,
+    };
+  },
+
+  async search() {
+    const { q, dataset } = this.criteria();
+    const result = document.getElementById("search-result");
+    const params = new URLSearchParams({ page: this.page, size: 20 });
+    if (q) params.set("q", q);
+    if (dataset) params.set("dataset", dataset);
+    let page;
+    try {
+      page = await api.json("GET", `/catalog/search?${params}`);
+    } catch (error) {
+      result.replaceChildren(el("p", { className: "error-text" }, error.message));
+      return;
+    }
+    const total = page.metadata.totalElements;
+    const selectAll = { engineType: "legacy", searchParameters: { q: [q || "*"] } };
+    if (dataset) selectAll.datasetUrn = dataset;
+    const rows = page.content.map((o) => el("tr", {},
+      el("td", {}, o.providerId),
+      el("td", {}, this.datasets.get(o.datasetUrn) || o.datasetUrn),
+      el("td", { className: "num" }, o.filesCount),
+      el("td", { className: "num" }, formatBytes(o.filesSize)),
+      el("td", {}, el("button", {
+        type: "button", className: "secondary",
+        onclick: () => this.select({ engineType: "legacy", entityIdsToInclude: [o.id] }, o.providerId),
+      }, "Add"))));
+    result.replaceChildren(
+      el("p", { className: "match-count" }, `${total} products match.`),
+      total ? el("div", { className: "row" }, el("button", {
+        type: "button", id: "add-query", onclick: () => this.select(selectAll, `the ${total} matching products`),
+      }, `Add all ${total} to basket`)) : null,
+      total ? el("div", { className: "table-wrap" }, el("table", {},
+        el("thead", {}, el("tr", {}, ["Product", "Dataset", "Files", "Size", ""].map((h) => el("th", { scope: "col" }, h)))),
+        el("tbody", {}, rows))) : null,
+      el("p", { id: "search-added" }));
+    pager(document.getElementById("search-pager"), page.metadata, this.page, (p) => { this.page = p; this.search(); });
   },
 
   async select(selection, what) {
-    const result = document.getElementById("search-result");
+    const result = document.getElementById("search-added") || document.getElementById("search-result");
     try {
       const response = await api.request("POST", "/order/basket/selection", { json: selection });
       if (response.status === 204) {
-        result.replaceChildren(el("p", {}, `Nothing found for ${what}.`));
+        result.replaceChildren(`Nothing found for ${what}.`);
         return;
       }
       if (!response.ok) throw await ApiFailure.of(response);
       const basket = unwrap(await response.json());
-      result.replaceChildren(el("p", {}, `Added ${what}. The basket now holds `,
-        basketTotals(basket), ". ", el("a", { href: "#basket" }, "Open the basket")));
+      result.replaceChildren(`Added ${what}. The basket now holds `,
+        basketTotals(basket), ". ", el("a", { href: "#basket" }, "Open the basket"));
       notify(`Added ${what} to the basket.`);
     } catch (error) {
-      result.replaceChildren(el("p", { className: "error-text" }, error.message));
+      result.replaceChildren(el("span", { className: "error-text" }, error.message));
     }
   },
 };

@@ -15,6 +15,7 @@ mod authorization;
 mod authorization_table;
 mod basket;
 mod catalog;
+mod catalog_search;
 mod confinement;
 mod contract;
 mod csv_export;

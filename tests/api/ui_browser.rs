@@ -102,11 +102,33 @@ async fn journey(backend: Backend) {
 
     // Search with q, add the matches to the basket.
     browser.go_view("search").await;
+    browser
+        .wait_js(
+            "return document.querySelectorAll('#search-dataset option').length === 2;",
+            "the dataset list",
+        )
+        .await;
     browser.fill("#search-q", "group:ui").await;
+    browser.click("#search-run").await;
+    browser
+        .wait_js(
+            &format!("const c = document.querySelector('#search-result .match-count'); return !!c && c.textContent === '{PRODUCTS} products match.';"),
+            "the search's matches",
+        )
+        .await;
+    let rows = browser
+        .js("return document.querySelectorAll('#search-result tbody tr').length;")
+        .await;
+    assert_eq!(rows, PRODUCTS);
+    let listed = browser.text("#search-result tbody").await;
+    assert!(
+        listed.contains("ui-3") && !listed.contains("other-"),
+        "{listed}"
+    );
     browser.click("#add-query").await;
     browser
         .wait_js(
-            &format!("const r = document.querySelector('#search-result .basket-totals'); return !!r && r.textContent.startsWith('{PRODUCTS} products');"),
+            &format!("const r = document.querySelector('#search-added .basket-totals'); return !!r && r.textContent.startsWith('{PRODUCTS} products');"),
             "the search result with the basket's counts",
         )
         .await;
