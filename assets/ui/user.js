@@ -81,7 +81,7 @@ const searchView = {
         type: "button", id: "add-query", onclick: () => this.select(selectAll, `the ${total} matching products`),
       }, `Add all ${total} to basket`)) : null,
       total ? el("div", { className: "table-wrap" }, el("table", {},
-        el("thead", {}, el("tr", {}, ["Product", "Dataset", "Files", "Size", ""].map((h) => el("th", { scope: "col" }, h)))),
+        el("thead", {}, el("tr", {}, ["Product", "Dataset", "Files", "Size", ""].map((h) => el("th", { scope: "col", className: ["Files", "Size"].includes(h) ? "num" : "" }, h)))),
         el("tbody", {}, rows))) : null,
       el("p", { id: "search-added" }));
     pager(document.getElementById("search-pager"), page.metadata, this.page, (p) => { this.page = p; this.search(); });
@@ -196,7 +196,7 @@ const basketView = {
         el("li", {}, formatBytes(s.filesSize))),
       el("div", { className: "table-wrap" }, el("table", {},
         el("caption", { className: "hint" }, "Selections"),
-        el("thead", {}, el("tr", {}, ["Date", "What", "Products", "Files", "Size", ""].map((h) => el("th", { scope: "col" }, h)))),
+        el("thead", {}, el("tr", {}, ["Date", "What", "Products", "Files", "Size", ""].map((h) => el("th", { scope: "col", className: ["Products", "Files", "Size"].includes(h) ? "num" : "" }, h)))),
         el("tbody", {}, rows))),
       el("div", { className: "actions" }, el("button", {
         type: "button", className: "danger", onclick: remove(`/order/basket/dataset/${s.id}`, s.datasetLabel),
@@ -355,7 +355,8 @@ const ordersView = {
       }, "Download metalink"));
     }
     downloads.append(el("button", {
-      type: "button", className: "secondary", "aria-expanded": "false",
+      type: "button", className: "secondary", "data-files": "toggle",
+      "aria-expanded": String(((this.cards.get(order.id) || {}).files || {}).dataset?.open === "true"),
       onclick: (e) => this.toggleFiles(order.id, e.currentTarget),
     }, "Files"), saved);
     return el("div", { className: "summary" },
@@ -380,7 +381,7 @@ const ordersView = {
         order.waitingForUser ? el("li", {}, "waiting for you to download") : null),
       (order.datasetTasks || []).length ? el("div", { className: "table-wrap" }, el("table", {},
         el("caption", { className: "hint" }, "Datasets"),
-        el("thead", {}, el("tr", {}, ["Dataset", "Products", "Files", "Size"].map((h) => el("th", { scope: "col" }, h)))),
+        el("thead", {}, el("tr", {}, ["Dataset", "Products", "Files", "Size"].map((h) => el("th", { scope: "col", className: h === "Dataset" ? "" : "num" }, h)))),
         el("tbody", {}, order.datasetTasks.map((d) => el("tr", {},
           el("td", {}, d.datasetLabel), el("td", { className: "num" }, d.objectsCount),
           el("td", { className: "num" }, d.filesCount), el("td", { className: "num" }, formatBytes(d.filesSize))))))) : null,
@@ -403,7 +404,8 @@ const ordersView = {
     try {
       const result = await api.blob(path);
       if (result.pending) {
-        container.replaceChildren(el("span", {}, "being restored, try again later"));
+        const wait = result.retryAfter ? `in ${result.retryAfter} s` : "later";
+        container.replaceChildren(el("span", { className: "restoring" }, `being restored, try again ${wait}`));
         return;
       }
       if (result.status === 204) {
@@ -453,7 +455,7 @@ const ordersView = {
       const f = m.content || m;
       const result = el("span", {});
       const canDownload = ["AVAILABLE", "DOWNLOADED", "PENDING"].includes(f.state);
-      return el("tr", {},
+      return el("tr", { "data-file-state": f.state },
         el("td", {}, f.filename),
         el("td", {}, f.state, f.downloadError ? el("span", { className: "error-text" }, ` (${f.downloadError})`) : null),
         el("td", { className: "num" }, f.filesize !== undefined ? formatBytes(f.filesize) : ""),
@@ -463,7 +465,7 @@ const ordersView = {
         }, "Download") : null, result));
     });
     return el("div", { className: "table-wrap" }, el("table", {},
-      el("thead", {}, el("tr", {}, ["File", "State", "Size", ""].map((h) => el("th", { scope: "col" }, h)))),
+      el("thead", {}, el("tr", {}, ["File", "State", "Size", ""].map((h) => el("th", { scope: "col", className: h === "Size" ? "num" : "" }, h)))),
       el("tbody", {}, rows)));
   },
 };

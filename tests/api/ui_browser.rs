@@ -181,6 +181,18 @@ async fn journey(backend: Backend) {
             "a resume button",
         )
         .await;
+    // A file not restored yet answers 202: the page says it is being restored.
+    browser.click(&format!("{card} [data-files=toggle]")).await;
+    browser
+        .wait_js(&format!("return !!document.querySelector('{card} tr[data-file-state=PENDING] button');"), "a pending file")
+        .await;
+    browser.click(&format!("{card} tr[data-file-state=PENDING] button")).await;
+    browser
+        .wait_js(
+            &format!("const r = document.querySelector('{card} tr[data-file-state=PENDING] .restoring'); return !!r && r.textContent.startsWith('being restored');"),
+            "the file shown as being restored",
+        )
+        .await;
     browser.screenshot("orders-paused").await;
     let percent_when_paused = browser.progress(&card).await;
     assert!(
