@@ -184,9 +184,16 @@ async fn journey(backend: Backend) {
     // A file not restored yet answers 202: the page says it is being restored.
     browser.click(&format!("{card} [data-files=toggle]")).await;
     browser
-        .wait_js(&format!("return !!document.querySelector('{card} tr[data-file-state=PENDING] button');"), "a pending file")
+        .wait_js(
+            &format!(
+                "return !!document.querySelector('{card} tr[data-file-state=PENDING] button');"
+            ),
+            "a pending file",
+        )
         .await;
-    browser.click(&format!("{card} tr[data-file-state=PENDING] button")).await;
+    browser
+        .click(&format!("{card} tr[data-file-state=PENDING] button"))
+        .await;
     browser
         .wait_js(
             &format!("const r = document.querySelector('{card} tr[data-file-state=PENDING] .restoring'); return !!r && r.textContent.startsWith('being restored');"),
