@@ -289,7 +289,7 @@ const ordersView = {
     if (!entry) return;
     try {
       const model = await api.json("GET", `/user/orders/${id}`);
-      entry.summary.replaceWith(entry.summary = this.summary(model));
+      entry.summary.replaceWith(entry.summary = this.summary(model, entry.saved));
       if (entry.files.dataset.open === "true") this.showFiles(model, entry.files);
       this.settle(model);
     } catch (error) {
@@ -300,10 +300,12 @@ const ordersView = {
   card(model) {
     const order = model.content;
     const files = el("div", { className: "files" });
-    const summary = this.summary(model);
+    // Kept across refreshes of the summary: a saved download stays offered.
+    const saved = el("div", { className: "row saved", "aria-live": "polite" });
+    const summary = this.summary(model, saved);
     const card = el("article", { className: "card order", id: `order-${order.id}`, "data-order-id": order.id },
-      summary, files);
-    this.cards.set(order.id, { card, summary, files });
+      summary, saved, files);
+    this.cards.set(order.id, { card, summary, saved, files });
     this.settle(model);
     return card;
   },
@@ -318,8 +320,9 @@ const ordersView = {
     }
   },
 
-  /** The part of an order's card that events refresh: status, progress, counts, actions. */
-  summary(model) {
+  /** The part of an order's card that events refresh: status, progress, counts, actions;
+   *  downloads are offered in `saved`. */
+  summary(model, saved) {
     const order = model.content;
     const links = new Map((model.links || []).map((l) => [l.rel, l.href]));
     const sub = this.subOrders.get(order.id);
@@ -341,7 +344,6 @@ const ordersView = {
     action("restart", "Restart", "POST");
     action("delete", "Delete", "DELETE", true);
     action("remove", "Remove", "DELETE", true);
-    const saved = el("span", { className: "saved" });
     if (links.has("download")) {
       downloads.append(el("button", {
         type: "button", className: "secondary", "data-download": "zip",
@@ -358,7 +360,7 @@ const ordersView = {
       type: "button", className: "secondary", "data-files": "toggle",
       "aria-expanded": String(((this.cards.get(order.id) || {}).files || {}).dataset?.open === "true"),
       onclick: (e) => this.toggleFiles(order.id, e.currentTarget),
-    }, "Files"), saved);
+    }, "Files"));
     return el("div", { className: "summary" },
       el("h3", {}, order.label),
       el("p", {}, el("span", { className: `status ${order.status}`, "data-status": order.status }, order.status),

@@ -424,18 +424,20 @@ impl Browser {
         .await;
     }
 
+    /// Clicks `css`, found again if the page replaced it meanwhile (live updates re-render).
     async fn click(&self, css: &str) {
-        let element = self
-            .client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css(css))
-            .await;
-        element
-            .unwrap_or_else(|e| panic!("{css}: {e}"))
-            .click()
-            .await
-            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let clicked = match self.client.find(Locator::Css(css)).await {
+                Ok(element) => element.click().await,
+                Err(e) => Err(e),
+            };
+            match clicked {
+                Ok(()) => return,
+                Err(e) if Instant::now() > deadline => panic!("cannot click {css}: {e}"),
+                Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+            }
+        }
     }
 
     async fn fill(&self, css: &str, text: &str) {
@@ -444,14 +446,14 @@ impl Browser {
         element.send_keys(text).await.unwrap();
     }
 
+    /// The rendered text of `css`, read in one go (no element handle to go stale).
     async fn text(&self, css: &str) -> String {
-        self.client
-            .find(Locator::Css(css))
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap()
+        let script = format!("return document.querySelector({css:?}).innerText;");
+        let value = self.js(&script).await;
+        value
+            .as_str()
+            .unwrap_or_else(|| panic!("no {css}: {value}"))
+            .to_owned()
     }
 
     async fn js(&self, script: &str) -> Value {
