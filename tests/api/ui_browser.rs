@@ -8,7 +8,7 @@
 //! `REGARDS_ORDER_REQUIRE_BROWSER` is set (CI sets it: a missing browser fails there).
 //! Screenshots of every page go to `<target>/tmp/ui-screenshots/`.
 
-use crate::archive::{add_products, tape_root, with_storages};
+use crate::archive::{add_products, online_root, tape_root, with_storages};
 use crate::helpers::{Backend, TestApp, postgres_url, spawn_app_with};
 use fantoccini::{Client, ClientBuilder, Locator};
 use regards_order::auth::Role;
@@ -73,6 +73,86 @@ async fn a_user_is_refused_the_operator_pages() {
     assert!(!shown, "operator links shown to a user");
     let api = app.get("/admin/actors", &token).send().await.unwrap();
     assert_eq!(api.status(), 403);
+    browser.close().await;
+}
+
+/// The page's event stream is cut after its first event: the page reconnects with
+/// `Last-Event-ID` and the service replays what happened meanwhile, so the order still shows
+/// DONE without a reload.
+#[actix_web::test]
+async fn live_updates_resume_after_a_dropped_stream() {
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    let app = spawn_app_with(Backend::Sqlite, |settings, dir| {
+        with_storages(settings, dir, 0, 2);
+    })
+    .await;
+    add_products(&app, &online_root(app.dir.path()), "live", 3, 100).await;
+    let token = app.user(USER);
+    app.select_q(&token, "group:live").await;
+    browser.sign_in(&app, &token).await;
+    // Restart the page's stream through a fetch that ends the first event stream after its
+    // first event (as a proxy or a network drop would), and records what each request sent.
+    browser
+        .js(r#"
+            ordersView.stop();
+            window.streamRequests = [];
+            const realFetch = window.fetch;
+            window.fetch = async (url, options) => {
+                const response = await realFetch(url, options);
+                if (!String(url).endsWith("/user/orders/events")) return response;
+                window.streamRequests.push(options.headers["Last-Event-ID"] || null);
+                if (window.streamRequests.length > 1) return response;
+                const reader = response.body.getReader();
+                const decoder = new TextDecoder();
+                let seen = "";
+                const cut = new ReadableStream({ async pull(controller) {
+                    const at = seen.indexOf("id: ");
+                    if (at >= 0 && seen.indexOf("\n\n", at) >= 0) {
+                        reader.cancel(); controller.close(); return;
+                    }
+                    const { value, done } = await reader.read();
+                    if (done) { controller.close(); return; }
+                    seen += decoder.decode(value, { stream: true });
+                    controller.enqueue(value);
+                } });
+                return new Response(cut, { status: response.status, headers: response.headers });
+            };
+            ordersView.show();
+            return true;"#)
+        .await;
+    browser
+        .wait_js(
+            "return window.streamRequests.length === 1 && document.getElementById('orders-live').textContent.endsWith('live');",
+            "the first stream",
+        )
+        .await;
+    let created = app.create_order(&token, Some("dropped stream")).await;
+    assert_eq!(created.status(), 201);
+    browser
+        .wait_js(
+            "return window.streamRequests.length >= 2;",
+            "a reconnection",
+        )
+        .await;
+    browser
+        .wait_js(
+            "const s = document.querySelector('article.order [data-status]'); return !!s && s.dataset.status === 'DONE';",
+            "the order DONE on the page",
+        )
+        .await;
+    let sent = browser.js("return window.streamRequests;").await;
+    assert_eq!(sent[0], Value::Null, "{sent}");
+    let resumed_from: i64 = sent[1]
+        .as_str()
+        .unwrap_or_else(|| panic!("no Last-Event-ID on reconnection: {sent}"))
+        .parse()
+        .unwrap();
+    assert!(resumed_from > 0, "{sent}");
+    let facts = browser.text("article.order .facts").await;
+    assert!(facts.contains("3 files available"), "{facts}");
+    browser.screenshot("orders-reconnected").await;
     browser.close().await;
 }
 
