@@ -5,11 +5,11 @@
 
 /**
  * Follows `path`, calling `onEvent({id, type, data})` for each event and `onState(text, ok)`
- * when the connection changes. Answers an object whose `stop()` ends it. A 401 or 403 stops
+ * when the connection changes; with `fromId`, the events kept after that id are replayed first. Answers an object whose `stop()` ends it. A 401 or 403 stops
  * for good (the token will not get better); anything else is retried, 1 s then doubling to 30 s.
  */
-function followEvents(path, onEvent, onState) {
-  let lastId = null;
+function followEvents(path, onEvent, onState, fromId) {
+  let lastId = fromId === undefined ? null : String(fromId);
   let stopped = false;
   let controller = null;
   let delay = 1000;

@@ -234,8 +234,9 @@ const ordersView = {
     this.load();
     if (!this.stream) {
       const live = document.getElementById("orders-live");
+      // From the first event kept: the sub-orders already done are known from their events.
       this.stream = followEvents("/user/orders/events", (event) => this.onEvent(event),
-        (text, ok) => { live.textContent = `Live updates: ${text}`; live.dataset.ok = ok; });
+        (text, ok) => { live.textContent = `Live updates: ${text}`; live.dataset.ok = ok; }, 0);
     }
   },
 
@@ -273,7 +274,10 @@ const ordersView = {
       this.subOrders.set(data.orderId, known);
     }
     if (data.type === "ORDER_CREATED" && !this.cards.has(data.orderId)) {
-      if (this.page === 0) this.load();
+      // A newer order than those listed (ids grow) belongs on the first page; an older one
+      // (a replayed event of an order on another page, or deleted) changes nothing here.
+      const newest = Math.max(0, ...this.cards.keys());
+      if (this.page === 0 && data.orderId > newest) this.load();
       return;
     }
     // Several events of one order in a burst make one read of it.
