@@ -375,6 +375,26 @@ async fn journey(backend: Backend) {
         .wait_js(&format!("return document.querySelector('#order-search-result').textContent.includes('{LABEL}');"), "the order in the search")
         .await;
     browser.screenshot("order-search").await;
+    // The CSV export of the same filters, offered as a file by the page.
+    browser.click("#export-csv").await;
+    browser
+        .wait_js(
+            "return !!document.querySelector('#order-search-result a.saved-file');",
+            "the CSV",
+        )
+        .await;
+    let csv = String::from_utf8(
+        browser
+            .blob_bytes("#order-search-result a.saved-file")
+            .await,
+    )
+    .unwrap();
+    assert_eq!(csv.lines().count(), 2, "{csv}");
+    assert!(csv.starts_with("ORDER_ID;"), "{csv}");
+    assert!(
+        csv.contains(&format!("{id};")) && csv.contains(&format!("{USER};DONE;")),
+        "{csv}"
+    );
     browser.go_view("settings").await;
     browser
         .wait_js(
@@ -383,6 +403,31 @@ async fn journey(backend: Backend) {
         )
         .await;
     browser.screenshot("settings").await;
+    // A setting edited on the page is the tenant's; reset, its default again.
+    browser
+        .js("document.getElementById('setting-app_sub_order_duration').value = '5'; return true;")
+        .await;
+    browser
+        .click("#setting-app_sub_order_duration ~ .row button[type=submit]")
+        .await;
+    let value = || async {
+        let all = crate::helpers::json(app.get("/settings", &admin).send().await.unwrap()).await;
+        let setting = all
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["content"]["name"] == "app_sub_order_duration")
+            .cloned();
+        setting.unwrap()["content"]["value"].clone()
+    };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while value().await != json!(5) {
+        assert!(Instant::now() < deadline, "the setting was not saved");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    browser
+        .wait_js("return document.getElementById('setting-app_sub_order_duration').value.trim() === '5';", "the saved value shown")
+        .await;
 
     // At phone width the orders page keeps to the screen, long label included.
     browser.sign_in(&app, &token).await;
