@@ -176,7 +176,7 @@ const basketView = {
       const what = request.datasetUrn && !query ? "whole dataset"
         : query ? `q = ${[].concat(query).join(" ")}`
           : request.entityIdsToInclude ? `${request.entityIdsToInclude.length} ids` : "selection";
-      return el("tr", {},
+      return el("tr", { "data-selection": what },
         el("td", {}, item.date),
         el("td", {}, what),
         el("td", { className: "num" }, item.objectsCount),

@@ -215,8 +215,18 @@ async fn journey(backend: Backend) {
         .await;
     browser.screenshot("search").await;
 
-    // The basket shows its selection with counts and sizes.
+    // The basket shows its selections with counts and sizes; one removed on the page.
+    app.select_q(&token, "group:other").await;
     browser.go_view("basket").await;
+    browser
+        .wait_js(
+            &format!("const t = document.querySelector('#basket-content .basket-totals'); return !!t && t.textContent.startsWith('{} products');", PRODUCTS + 3),
+            "the basket with both selections",
+        )
+        .await;
+    browser
+        .click("tr[data-selection='q = group:other'] button")
+        .await;
     browser
         .wait_js(
             &format!("const t = document.querySelector('#basket-content .basket-totals'); return !!t && t.textContent.startsWith('{PRODUCTS} products, {PRODUCTS} files');"),
