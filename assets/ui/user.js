@@ -227,6 +227,7 @@ const ordersView = {
   cards: new Map(), // order id → {card, summary, files}
   subOrders: new Map(), // order id → {done: Set, total}
   pending: new Map(), // order id → timer of a refresh asked by events
+  fileResults: new Map(), // file id → what its download said, kept across re-renders
 
   init() {},
 
@@ -459,7 +460,11 @@ const ordersView = {
   fileTable(models) {
     const rows = models.map((m) => {
       const f = m.content || m;
-      const result = el("span", {});
+      let result = this.fileResults.get(f.id);
+      if (!result) {
+        result = el("span", { "aria-live": "polite" });
+        this.fileResults.set(f.id, result);
+      }
       const canDownload = ["AVAILABLE", "DOWNLOADED", "PENDING"].includes(f.state);
       return el("tr", { "data-file-state": f.state },
         el("td", {}, f.filename),
