@@ -2,7 +2,8 @@
 # Installs what the tests need beyond the Rust toolchain, when it is missing: the Postgres
 # client (psql, to find a test server), xmllint (metalinks are validated against their XSD),
 # aria2c (metalinks are downloaded end to end), unzip and python3 (zips are read back), and
-# the SMTP server the e-mail tests start (Python's aiosmtpd, in a venv of its own).
+# the SMTP server the e-mail tests start (Python's aiosmtpd, in a venv of its own), and the
+# headless Chromium with its WebDriver server that the web interface's tests drive.
 set -euo pipefail
 missing=()
 command -v psql >/dev/null || missing+=(postgresql-client)
@@ -10,6 +11,8 @@ command -v xmllint >/dev/null || missing+=(libxml2-utils)
 command -v aria2c >/dev/null || missing+=(aria2)
 command -v unzip >/dev/null || missing+=(unzip)
 command -v python3 >/dev/null || missing+=(python3)
+command -v chromium >/dev/null || missing+=(chromium)
+command -v chromedriver >/dev/null || missing+=(chromium-driver)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
     echo "warning: please install: ${missing[*]}" >&2

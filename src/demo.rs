@@ -142,6 +142,10 @@ pub fn instructions(settings: &Settings, address: &str) -> anyhow::Result<String
 regards-order demo is running on {base} (tenant "demo": 3 datasets, {products} products,
 the "Tape archive" dataset on a nearline storage restoring each file in 3 s).
 
+Open the web interface, signed in (the token is in the link's fragment, never sent to the server):
+  as the user:     {base}/ui/#token={user}
+  as the operator: {base}/ui/#token={admin}
+
 export USER_TOKEN={user}
 export ADMIN_TOKEN={admin}
 

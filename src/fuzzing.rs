@@ -84,6 +84,10 @@ impl CatalogStore for Recorder {
         stream::empty().boxed()
     }
 
+    async fn all_datasets(&self, _: &Tenant) -> StoreResult<Vec<Dataset>> {
+        Ok(Vec::new())
+    }
+
     async fn datasets(&self, _: &Tenant, _: &[String]) -> StoreResult<Vec<Dataset>> {
         Ok(Vec::new())
     }

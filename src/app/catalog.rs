@@ -2,11 +2,13 @@
 
 use super::{AppError, AppResult, Requester};
 use crate::catalog::import::{ImportReport, OwnsLocation, import_bytes};
+use crate::catalog::search::{CatalogMatches, CatalogSearch};
 use bytes::Bytes;
+use regards_order_actors::domain::Dataset;
 use regards_order_actors::ports::CatalogStore;
 use std::sync::Arc;
 
-/// Imports catalogue data.
+/// Imports catalogue data, lists datasets, searches data objects.
 #[derive(Clone)]
 pub struct CatalogService {
     store: Arc<dyn CatalogStore>,
@@ -46,5 +48,33 @@ impl CatalogService {
                 AppError::Internal(anyhow::Error::new(e))
             }
         })
+    }
+
+    /// Every dataset of the requester's tenant, ordered by label.
+    pub async fn datasets(&self, requester: &Requester) -> AppResult<Vec<Dataset>> {
+        Ok(self.store.all_datasets(&requester.tenant).await?)
+    }
+
+    /// The page `page` (of `size`) of the data objects matching `q` (all when blank), in
+    /// `dataset` when given. A malformed `q` is unprocessable.
+    pub async fn search(
+        &self,
+        requester: &Requester,
+        q: Option<&str>,
+        dataset: Option<&str>,
+        page: u32,
+        size: u32,
+    ) -> AppResult<CatalogMatches> {
+        let search =
+            CatalogSearch::new(q, dataset).map_err(|e| AppError::unprocessable(e.to_string()))?;
+        let offset = u64::from(page) * u64::from(size);
+        Ok(search
+            .run(
+                self.store.as_ref(),
+                &requester.tenant,
+                offset,
+                u64::from(size),
+            )
+            .await?)
     }
 }

@@ -3,4 +3,5 @@
 
 pub mod import;
 pub mod query;
+pub mod search;
 pub mod selection;

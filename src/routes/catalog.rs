@@ -1,15 +1,18 @@
 //! `POST /catalog/import` (ADMIN): imports a STAC document into the caller's tenant.
+//! `GET /catalog/datasets` and `GET /catalog/search` (REGISTERED_USER): what a user may put in
+//! the basket — the datasets, and the data objects a `q` query matches, page by page.
 
 use crate::auth::{Authorised, roles};
 use crate::catalog::import::ImportReport;
-use crate::http::{ApiError, Messages};
+use crate::catalog::search::CatalogItem;
+use crate::http::{ApiError, Messages, PageMetadata, Paging};
 use crate::state::AppState;
-use actix_web::{HttpResponse, post, web};
-use serde::Deserialize;
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use serde::{Deserialize, Serialize};
 
 /// Registers the resource.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(import);
+    cfg.service(import).service(datasets).service(search);
 }
 
 /// Query of the import.
@@ -69,4 +72,82 @@ pub(super) async fn import(
         .import(&caller.requester(), body, query.base.as_deref())
         .await?;
     Ok(HttpResponse::Ok().json(report))
+}
+
+/// A dataset as the listing shows it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct DatasetView {
+    /// The dataset's URN (what `datasetUrn` takes in a basket selection).
+    urn: String,
+    label: String,
+}
+
+/// Every dataset of the caller's tenant, ordered by label.
+#[utoipa::path(get, path = "/catalog/datasets", tag = "catalog",
+    responses((status = 200, body = Vec<DatasetView>)))]
+#[get("/catalog/datasets")]
+pub(super) async fn datasets(
+    caller: Authorised<roles::RegisteredUser>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let datasets = state.catalog.datasets(&caller.requester()).await?;
+    let out: Vec<DatasetView> = datasets
+        .into_iter()
+        .map(|d| DatasetView {
+            urn: d.urn,
+            label: d.label,
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(out))
+}
+
+/// Query of the search.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+struct SearchQuery {
+    /// A query of the `q` language; blank or absent: everything.
+    q: Option<String>,
+    /// Only this dataset's objects (its URN).
+    dataset: Option<String>,
+}
+
+/// A page of matching data objects.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CatalogPage {
+    metadata: PageMetadata,
+    content: Vec<CatalogItem>,
+}
+
+/// The data objects `q` matches, ordered by URN (20 a page by default); 422 for a malformed
+/// query, naming the character where it goes wrong.
+#[utoipa::path(get, path = "/catalog/search", tag = "catalog", params(SearchQuery, crate::http::PagingParams),
+    responses((status = 200, body = CatalogPage), (status = 422, body = Messages)))]
+#[get("/catalog/search")]
+pub(super) async fn search(
+    caller: Authorised<roles::RegisteredUser>,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    query: web::Query<SearchQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let paging = Paging::from_request(&req, 20)?;
+    let found = state
+        .catalog
+        .search(
+            &caller.requester(),
+            query.q.as_deref(),
+            query.dataset.as_deref(),
+            paging.page,
+            paging.size,
+        )
+        .await?;
+    let size = u64::from(paging.size);
+    Ok(HttpResponse::Ok().json(CatalogPage {
+        metadata: PageMetadata {
+            size,
+            total_elements: found.total,
+            total_pages: found.total.div_ceil(size.max(1)),
+            number: u64::from(paging.page),
+        },
+        content: found.items,
+    }))
 }

@@ -11,6 +11,7 @@ mod openapi;
 mod orders;
 mod responses;
 mod settings;
+mod ui;
 mod webhooks;
 
 use actix_web::web::ServiceConfig;
@@ -28,4 +29,5 @@ pub fn configure(cfg: &mut ServiceConfig) {
     settings::configure(cfg);
     admin::configure(cfg);
     downloads::configure(cfg);
+    ui::configure(cfg);
 }

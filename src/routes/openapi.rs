@@ -17,6 +17,8 @@ use utoipa::{Modify, OpenApi};
         super::health::ready,
         super::health::metrics,
         super::catalog::import,
+        super::catalog::datasets,
+        super::catalog::search,
         super::basket::get_basket,
         super::basket::empty_basket,
         super::basket::add_selection,

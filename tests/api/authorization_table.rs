@@ -118,6 +118,9 @@ pub fn rows() -> Vec<Row> {
             "URN:AIP:DATASET:matrix:V1",
             "Matrix",
         )),
+        // What a user may put in the basket: his tenant's datasets and objects.
+        row("GET", "/catalog/datasets", USER_200),
+        row("GET", "/catalog/search", USER_200),
         row("GET", "/settings", ADMIN_200),
         row("PUT", "/settings/{name}", ADMIN_200).json(json!({"value": 2})),
         row("DELETE", "/settings/{name}", ADMIN_200),

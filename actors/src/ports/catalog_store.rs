@@ -48,6 +48,9 @@ pub trait CatalogStore: Send + Sync {
         scope: &'a ObjectScope,
     ) -> BoxStream<'a, StoreResult<ObjectRow>>;
 
+    /// Every dataset of the tenant, ordered by label then URN.
+    async fn all_datasets(&self, tenant: &Tenant) -> StoreResult<Vec<Dataset>>;
+
     /// The datasets with these URNs (unknown ones are left out).
     async fn datasets(&self, tenant: &Tenant, urns: &[String]) -> StoreResult<Vec<Dataset>>;
 

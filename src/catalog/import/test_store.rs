@@ -131,6 +131,18 @@ impl CatalogStore for MemoryStore {
         stream::iter(rows.into_iter().map(Ok)).boxed()
     }
 
+    async fn all_datasets(&self, tenant: &Tenant) -> StoreResult<Vec<Dataset>> {
+        let data = self.data.lock().unwrap();
+        let mut all: Vec<Dataset> = data
+            .datasets
+            .iter()
+            .filter(|((t, _), _)| t == tenant.as_str())
+            .map(|(_, d)| d.clone())
+            .collect();
+        all.sort_by(|a, b| (&a.label, &a.urn).cmp(&(&b.label, &b.urn)));
+        Ok(all)
+    }
+
     async fn datasets(&self, tenant: &Tenant, urns: &[String]) -> StoreResult<Vec<Dataset>> {
         let data = self.data.lock().unwrap();
         Ok(urns

@@ -103,6 +103,23 @@ impl CatalogStore for SqlStore {
             .boxed()
     }
 
+    async fn all_datasets(&self, tenant: &Tenant) -> StoreResult<Vec<Dataset>> {
+        let rows =
+            sqlx::query("SELECT urn, label FROM datasets WHERE tenant = $1 ORDER BY label, urn")
+                .bind(tenant.as_str())
+                .fetch_all(&self.pool)
+                .await
+                .map_err(store_error)?;
+        rows.iter()
+            .map(|row| {
+                Ok(Dataset {
+                    urn: row.try_get("urn").map_err(store_error)?,
+                    label: row.try_get("label").map_err(store_error)?,
+                })
+            })
+            .collect()
+    }
+
     async fn datasets(&self, tenant: &Tenant, urns: &[String]) -> StoreResult<Vec<Dataset>> {
         let mut found = Vec::new();
         for chunk in urns.chunks(SCAN_ID_CHUNK) {
