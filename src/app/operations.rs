@@ -35,7 +35,15 @@ pub struct EngineView {
 pub struct StorageFigures {
     pub name: String,
     pub kind: &'static str,
+    /// Files being made available (restores running or waiting for a drive, checks).
     pub in_flight: usize,
+    /// A nearline storage's drives, those restoring now, and the restores waiting for one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub drives: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub busy_drives: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub queued_restores: Option<usize>,
 }
 
 /// Whether the service can take requests.
@@ -109,10 +117,16 @@ impl OperationsService {
             .storages
             .all()
             .iter()
-            .map(|s| StorageFigures {
-                name: s.name().to_owned(),
-                kind: s.kind(),
-                in_flight: s.in_flight(),
+            .map(|s| {
+                let drives = s.drives();
+                StorageFigures {
+                    name: s.name().to_owned(),
+                    kind: s.kind(),
+                    in_flight: s.in_flight(),
+                    drives: drives.map(|(all, _)| all),
+                    busy_drives: drives.map(|(_, busy)| busy),
+                    queued_restores: drives.map(|(_, busy)| s.in_flight().saturating_sub(busy)),
+                }
             })
             .collect();
         let webhooks = match webhook_figures(self.store.as_ref(), scope).await {

@@ -164,6 +164,10 @@ impl Storage for LocalStorage {
     fn in_flight(&self) -> usize {
         self.in_flight.load(Ordering::Relaxed)
     }
+
+    fn drives(&self) -> Option<(usize, usize)> {
+        self.restorer.as_ref().map(Restorer::drives)
+    }
 }
 
 #[cfg(test)]

@@ -42,6 +42,8 @@ pub(crate) struct Restorer {
     root: LocalRoot,
     delay: Duration,
     drives: Arc<Semaphore>,
+    /// How many drives there are (the semaphore only knows how many are free).
+    drive_count: usize,
     admissions: Arc<Semaphore>,
     files: Files,
 }
@@ -54,6 +56,7 @@ impl Restorer {
             root,
             delay,
             drives: Arc::new(Semaphore::new(drives)),
+            drive_count: drives,
             admissions: Arc::new(Semaphore::new(drives.saturating_mul(ADMITTED_PER_DRIVE))),
             files: Arc::default(),
         }
@@ -139,6 +142,14 @@ impl Restorer {
         if let Some(Entry::Restored(until)) = lock(&self.files).files.get_mut(path) {
             *until = (*until).max(Instant::now() + keep);
         }
+    }
+}
+
+impl Restorer {
+    /// Drives in all, and drives restoring now.
+    pub(crate) fn drives(&self) -> (usize, usize) {
+        let free = self.drives.available_permits().min(self.drive_count);
+        (self.drive_count, self.drive_count - free)
     }
 }
 

@@ -86,6 +86,11 @@ async fn operators_see_their_own_tenant_only(app: TestApp) {
         let (orders, slots) = actors_seen(&app, TENANT, role).await;
         assert_eq!(orders, vec![me.clone()], "{role:?} of {TENANT}");
         assert_eq!(slots["users"], 1, "{slots}");
+        assert_eq!(
+            slots["holders"],
+            serde_json::json!([{"tenant": TENANT, "user": "u@x.fr", "held": 1, "waiting": 0}]),
+            "the user holding a slot, of this tenant only"
+        );
         let (orders, _) = actors_seen(&app, OTHER_TENANT, role).await;
         assert_eq!(orders, vec![them.clone()], "{role:?} of {OTHER_TENANT}");
     }
@@ -94,4 +99,20 @@ async fn operators_see_their_own_tenant_only(app: TestApp) {
     every.sort();
     assert_eq!(orders, every, "the instance's operator sees every tenant");
     assert_eq!(slots["users"], 2, "{slots}");
+    // One tape drive: one restore runs, the other waits for it.
+    let response = app
+        .get("/admin/actors", &app.admin())
+        .send()
+        .await
+        .expect("request");
+    let view = json(response).await;
+    let tape = view["storages"]
+        .as_array()
+        .and_then(|all| all.iter().find(|s| s["name"] == "tape"))
+        .cloned()
+        .expect("the tape storage");
+    assert_eq!(tape["drives"], 1, "{tape}");
+    assert_eq!(tape["busyDrives"], 1, "{tape}");
+    assert_eq!(tape["queuedRestores"], 1, "{tape}");
+    assert_eq!(tape["inFlight"], 2, "{tape}");
 }

@@ -101,6 +101,11 @@ pub trait Storage: Send + Sync {
 
     /// Number of `make_available` calls under way (restores or checks), for operators.
     fn in_flight(&self) -> usize;
+
+    /// A nearline storage's drives: how many, and how many restore now (None: no drives).
+    fn drives(&self) -> Option<(usize, usize)> {
+        None
+    }
 }
 
 /// Finds the storage of a file.

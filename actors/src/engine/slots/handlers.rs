@@ -1,11 +1,12 @@
 //! Handlers of the slot scheduler.
 
+use super::messages::{SHOWN_HOLDERS, SlotHolder};
 use super::{
     ReleaseOrder, ReleaseSlot, RequestSlot, SlotGranted, SlotScheduler, SlotsStatus, Status,
     UserKey,
 };
 use actix::prelude::*;
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 
 impl Handler<RequestSlot> for SlotScheduler {
     type Result = ();
@@ -85,11 +86,25 @@ impl Handler<Status> for SlotScheduler {
             .chain(self.waiting.keys())
             .filter(shown)
             .collect();
+        let mut holders: Vec<SlotHolder> = users
+            .iter()
+            .map(|user| SlotHolder {
+                tenant: user.0.clone(),
+                user: user.1.clone(),
+                held: self.held.get(*user).map_or(0, HashSet::len),
+                waiting: self.waiting.get(*user).map_or(0, BTreeMap::len),
+            })
+            .collect();
+        holders.sort_by(|a, b| {
+            (b.held, b.waiting, &a.tenant, &a.user).cmp(&(a.held, a.waiting, &b.tenant, &b.user))
+        });
+        holders.truncate(SHOWN_HOLDERS);
         MessageResult(SlotsStatus {
             max_per_user: self.max_per_user,
             held,
             waiting,
             users: users.len(),
+            holders,
         })
     }
 }

@@ -59,4 +59,22 @@ pub struct SlotsStatus {
     pub held: usize,
     pub waiting: usize,
     pub users: usize,
+    /// The users holding or waiting for slots, most slots held first (at most
+    /// `SHOWN_HOLDERS`).
+    pub holders: Vec<SlotHolder>,
+}
+
+/// Users listed in `SlotsStatus::holders` at most.
+pub const SHOWN_HOLDERS: usize = 100;
+
+/// One user's slots.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SlotHolder {
+    pub tenant: String,
+    pub user: String,
+    /// Sub-orders holding one of the user's slots.
+    pub held: usize,
+    /// Sub-orders waiting for one.
+    pub waiting: usize,
 }
