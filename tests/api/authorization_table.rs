@@ -99,7 +99,7 @@ const EXPLOIT_200: &str = "401 403 403 403 200 200 200 200 403 403 401 401 403";
 const ADMIN_200: &str = "401 403 403 403 403 200 200 200 403 403 401 401 403";
 const PUBLIC_FILE: &str = "401 400 400 400 400 400 400 400 206 403 401 401 401";
 const USER_200: &str = "401 403 200 200 200 200 200 200 403 403 401 401 403";
-const USER_400: &str = "401 403 400 400 400 400 400 400 403 403 401 401 403";
+const USER_422: &str = "401 403 422 422 422 422 422 422 403 403 401 401 403";
 const USER_404: &str = "401 403 404 404 404 404 404 404 403 403 401 401 403";
 const PUBLIC_HEAD: &str = "401 400 400 400 400 400 400 400 200 403 401 401 401";
 
@@ -226,16 +226,16 @@ pub fn rows() -> Vec<Row> {
         ),
         row("GET", "/orders/public/files/{dataFileId}", PUBLIC_FILE).headers(FIRST_BYTE),
         row("HEAD", "/orders/public/files/{dataFileId}", PUBLIC_HEAD),
-        // Webhooks: each user his own, ADMIN the tenant's; a private target is refused (400)
+        // Webhooks: each user his own, ADMIN the tenant's; a private target is refused (422)
         // and the id names no callback (404), so that nothing is registered nor deleted.
         row("GET", "/user/webhooks", USER_200),
-        row("POST", "/user/webhooks", USER_400).json(refused_webhook()),
+        row("POST", "/user/webhooks", USER_422).json(refused_webhook()),
         row("DELETE", "/user/webhooks/{id}", USER_404),
         row("GET", "/webhooks", ADMIN_200),
         row(
             "POST",
             "/webhooks",
-            "401 403 403 403 403 400 400 400 403 403 401 401 403",
+            "401 403 403 403 403 422 422 422 403 403 401 401 403",
         )
         .json(refused_webhook()),
         row(
