@@ -7,7 +7,7 @@ use regards_order_actors::domain::order::OrderHeader;
 use regards_order_actors::ports::StoreResult;
 
 impl SqlStore {
-    /// Inserts the row of a new order and its ORDER_CREATED event.
+    /// Inserts the row of a new order.
     pub(crate) async fn insert_order(
         conn: &mut <Db as sqlx::Database>::Connection,
         tenant: &Tenant,
@@ -38,6 +38,17 @@ impl SqlStore {
         .execute(&mut *conn)
         .await
         .map_err(crate::db::sql::columns::order_write_error)?;
+        Ok(())
+    }
+
+    /// Writes a new order's ORDER_CREATED event: last in the transaction, since on Postgres
+    /// it takes the outbox's lock until the commit (held across the basket's copy, it made
+    /// order creations wait for each other).
+    pub(crate) async fn write_created_event(
+        conn: &mut <Db as sqlx::Database>::Connection,
+        tenant: &Tenant,
+        header: &OrderHeader,
+    ) -> StoreResult<()> {
         let created = OrderEvent::of(
             EventType::OrderCreated,
             format!("{}-created", header.id),

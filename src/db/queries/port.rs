@@ -44,6 +44,7 @@ impl OrderQueries for SqlStore {
         let mut tx = self.pool.begin().await.map_err(store_error)?;
         Self::insert_order(&mut tx, tenant, header).await?;
         Self::archive_basket(&mut tx, tenant, basket_owner, header.id).await?;
+        Self::write_created_event(&mut tx, tenant, header).await?;
         tx.commit().await.map_err(store_error)?;
         self.events_signal.notify_one();
         Ok(())
@@ -62,6 +63,7 @@ impl OrderQueries for SqlStore {
             tx.rollback().await.map_err(store_error)?;
             return Ok(false);
         }
+        Self::write_created_event(&mut tx, tenant, header).await?;
         tx.commit().await.map_err(store_error)?;
         self.events_signal.notify_one();
         Ok(true)
