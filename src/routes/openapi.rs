@@ -61,6 +61,7 @@ use utoipa::{Modify, OpenApi};
         super::downloads::listings::dataset_files,
         super::downloads::listings::available_files,
         super::downloads::listings::available_files_of_suborder,
+        super::downloads::suborders::suborders,
         openapi_json,
     ),
     modifiers(&SecuritySchemes, &CommonResponses),

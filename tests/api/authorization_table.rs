@@ -217,6 +217,7 @@ pub fn rows() -> Vec<Row> {
             "/orders/{orderId}/filesTask/{filesTaskId}/files/available",
             ORDER_READ,
         ),
+        row("GET", "/orders/{orderId}/filesTasks", ORDER_READ),
         row("GET", "/orders/files/{dataFileId}", ORDER_BYTES).headers(FIRST_BYTE),
         // With a public order token: its own order only; without one, 400.
         row(

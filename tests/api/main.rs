@@ -49,6 +49,7 @@ mod recovery;
 mod secrets;
 mod sse_client;
 mod streams;
+mod suborder_progress;
 mod ui_assets;
 mod ui_browser;
 mod webhook_receiver;

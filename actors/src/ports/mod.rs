@@ -24,7 +24,10 @@ pub use order_filters::{FileFilter, FileSort, OrderFilter, OrderSort, PageReques
 pub use order_journal::{
     ChangeWriter, CreationWrite, ListedOrder, OrderChange, OrderJournal, OrderRef, StoredOrder,
 };
-pub use order_queries::{FileOfOrder, FilePage, IdKind, LABEL_CONSTRAINT, OrderPage, OrderQueries};
+pub use order_queries::{
+    FileOfOrder, FilePage, IdKind, LABEL_CONSTRAINT, OrderPage, OrderQueries, SubOrderCounts,
+    SubOrderPage,
+};
 pub use order_requests::{OrderRequestLog, OrderRequestRecord};
 pub use paging::{PAGE_ROWS, keyset_pages};
 pub use storage::{Admission, ByteRange, FileContent, Storage, StorageError, StorageResolver};

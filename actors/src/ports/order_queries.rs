@@ -3,7 +3,7 @@
 //! The engine does not use it: it reads and writes orders through its journal.
 
 use crate::domain::Tenant;
-use crate::domain::order::{OrderFile, OrderHeader};
+use crate::domain::order::{FileState, OrderFile, OrderHeader, SubOrder};
 use crate::ports::StoreResult;
 use crate::ports::order_filters::{FileFilter, FileSort, OrderFilter, PageRequest};
 use crate::ports::order_journal::ListedOrder;
@@ -46,6 +46,32 @@ pub struct OrderPage {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FilePage {
     pub files: Vec<OrderFile>,
+    pub total: u64,
+}
+
+/// A sub-order with how many of its files are in each state and how many bytes they hold.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubOrderCounts {
+    pub suborder: SubOrder,
+    /// (state, files, bytes of those with a known size), for the states its files are in.
+    pub states: Vec<(FileState, u64, i64)>,
+}
+
+impl SubOrderCounts {
+    /// Files of the sub-order in `state`.
+    pub fn count(&self, state: FileState) -> u64 {
+        self.states
+            .iter()
+            .filter(|(s, _, _)| *s == state)
+            .map(|(_, n, _)| n)
+            .sum()
+    }
+}
+
+/// A page of an order's sub-orders and how many it has.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubOrderPage {
+    pub suborders: Vec<SubOrderCounts>,
     pub total: u64,
 }
 
@@ -134,6 +160,15 @@ pub trait OrderQueries: Send + Sync {
         size: u32,
         sort: &[(FileSort, bool)],
     ) -> StoreResult<FilePage>;
+
+    /// A page of an order's sub-orders, by id, with their files counted per state.
+    async fn suborders_page(
+        &self,
+        tenant: &Tenant,
+        order_id: i64,
+        page: u32,
+        size: u32,
+    ) -> StoreResult<SubOrderPage>;
 
     /// Up to `limit` files of an order matching `filter` with an id above `after` (from the
     /// first when None), by id, with their CRC-32 when known.

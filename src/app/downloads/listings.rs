@@ -1,10 +1,11 @@
 //! Pages of an order's files: those of a dataset task (with whether each is online), and the
-//! AVAILABLE ones of the order or of one sub-order.
+//! AVAILABLE ones of the order or of one sub-order; and the page of its sub-orders with their
+//! files counted per state.
 
 use super::DownloadService;
 use crate::app::{AppError, AppResult, Requester};
 use regards_order_actors::domain::order::{FileState, OrderFile};
-use regards_order_actors::ports::{FileFilter, FileSort};
+use regards_order_actors::ports::{FileFilter, FileSort, SubOrderPage};
 
 /// A requested page: 0-based number, size, and (property, descending) sort keys.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,6 +79,21 @@ impl DownloadService {
             ..FileFilter::default()
         };
         self.page_of(requester, order_id, filter, page).await
+    }
+
+    /// The sub-orders of an order the requester may read, by id, with their files counted per
+    /// state (what the engine shows now: the order is synchronised first).
+    pub async fn suborders(
+        &self,
+        requester: &Requester,
+        order_id: i64,
+        page: &PageRequest,
+    ) -> AppResult<SubOrderPage> {
+        self.readable_order(requester, order_id).await?;
+        Ok(self
+            .store
+            .suborders_page(&requester.tenant, order_id, page.page, page.size)
+            .await?)
     }
 
     async fn page_of(

@@ -7,3 +7,4 @@ mod create;
 mod files;
 mod port;
 mod search;
+mod suborders;

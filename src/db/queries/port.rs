@@ -8,7 +8,7 @@ use regards_order_actors::domain::Tenant;
 use regards_order_actors::domain::order::{OrderFile, OrderHeader};
 use regards_order_actors::ports::{
     FileFilter, FileOfOrder, FilePage, FileSort, IdKind, OrderFilter, OrderPage, OrderQueries,
-    PageRequest, StoreResult,
+    PageRequest, StoreResult, SubOrderPage,
 };
 use sqlx::types::Json;
 
@@ -108,6 +108,16 @@ impl OrderQueries for SqlStore {
     ) -> StoreResult<FilePage> {
         self.read_files_page(tenant, order_id, filter, page, size, sort)
             .await
+    }
+
+    async fn suborders_page(
+        &self,
+        tenant: &Tenant,
+        order_id: i64,
+        page: u32,
+        size: u32,
+    ) -> StoreResult<SubOrderPage> {
+        self.read_suborders_page(tenant, order_id, page, size).await
     }
 
     async fn order_files_page(

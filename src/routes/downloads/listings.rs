@@ -101,7 +101,10 @@ pub struct AvailableFileModel {
 }
 
 /// The page the query asks for (400 when malformed).
-fn page_request(req: &HttpRequest, default_size: u32) -> Result<(Paging, PageRequest), ApiError> {
+pub(super) fn page_request(
+    req: &HttpRequest,
+    default_size: u32,
+) -> Result<(Paging, PageRequest), ApiError> {
     let paging = Paging::from_request(req, default_size)?;
     let request = PageRequest {
         page: paging.page,

@@ -6,6 +6,7 @@ mod answers;
 pub(crate) mod archives;
 pub(crate) mod files;
 pub(crate) mod listings;
+pub(crate) mod suborders;
 
 use crate::auth::OrderClaims;
 use crate::http::ApiError;
@@ -23,7 +24,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(files::public_file_head)
         .service(listings::dataset_files)
         .service(listings::available_files)
-        .service(listings::available_files_of_suborder);
+        .service(listings::available_files_of_suborder)
+        .service(suborders::suborders);
 }
 
 /// Query of the public endpoints.
