@@ -3,6 +3,7 @@
 
 const FILES_PAGE = 20;
 const ORDERS_PAGE = 10;
+const SUBORDERS_PAGE = 10;
 
 // ---- Search -------------------------------------------------------------------------------
 
@@ -225,7 +226,7 @@ const ordersView = {
   page: 0,
   stream: null,
   cards: new Map(), // order id → {card, summary, files}
-  subOrders: new Map(), // order id → {done: Set, total}
+  subOrderPages: new Map(), // order id → page of its sub-orders shown
   pending: new Map(), // order id → timer of a refresh asked by events
   fileResults: new Map(), // file id → what its download said, kept across re-renders
 
@@ -235,9 +236,8 @@ const ordersView = {
     this.load();
     if (!this.stream) {
       const live = document.getElementById("orders-live");
-      // From the first event kept: the sub-orders already done are known from their events.
       this.stream = followEvents("/user/orders/events", (event) => this.onEvent(event),
-        (text, ok) => { live.textContent = `Live updates: ${text}`; live.dataset.ok = ok; }, 0);
+        (text, ok) => { live.textContent = `Live updates: ${text}`; live.dataset.ok = ok; });
     }
   },
 
@@ -268,12 +268,6 @@ const ordersView = {
   onEvent(event) {
     const data = event.data || {};
     if (typeof data.orderId !== "number") return;
-    if (data.type === "SUBORDER_DONE" && typeof data.subOrderId === "number") {
-      const known = this.subOrders.get(data.orderId) || { done: new Set(), total: 0 };
-      known.done.add(data.subOrderId);
-      known.total = data.totalSubOrders || known.total;
-      this.subOrders.set(data.orderId, known);
-    }
     if (data.type === "ORDER_CREATED" && !this.cards.has(data.orderId)) {
       // A newer order than those listed (ids grow) belongs on the first page; an older one
       // (a replayed event of an order on another page, or deleted) changes nothing here.
@@ -330,7 +324,9 @@ const ordersView = {
   summary(model, saved) {
     const order = model.content;
     const links = new Map((model.links || []).map((l) => [l.rel, l.href]));
-    const sub = this.subOrders.get(order.id);
+    const subOrders = el("div", { className: "suborders", "data-suborders": order.id });
+    const tasks = new Map((order.datasetTasks || []).map((d) => [d.id, d.datasetLabel]));
+    this.loadSubOrders(order.id, subOrders, tasks);
     const totals = (order.datasetTasks || []).reduce((t, d) => ({
       files: t.files + d.filesCount, size: t.size + d.filesSize,
     }), { files: 0, size: 0 });
@@ -375,10 +371,7 @@ const ordersView = {
         el("label", { for: `progress-${order.id}` }, "Progress"),
         el("progress", { id: `progress-${order.id}`, max: 100, value: order.percentCompleted }),
         el("span", { className: "percent" }, `${order.percentCompleted} %`)),
-      sub && sub.total ? el("div", { className: "bar" },
-        el("label", { for: `sub-${order.id}` }, "Sub-orders ready"),
-        el("progress", { id: `sub-${order.id}`, max: sub.total, value: sub.done.size }),
-        el("span", {}, `${sub.done.size} / ${sub.total}`)) : null,
+      subOrders,
       order.status === "PAUSED" && !links.has("resume")
         ? el("p", { className: "hint" }, "Pausing: waiting for the running retrievals to stop…") : null,
       el("ul", { className: "facts" },
@@ -393,6 +386,41 @@ const ordersView = {
           el("td", {}, d.datasetLabel), el("td", { className: "num" }, d.objectsCount),
           el("td", { className: "num" }, d.filesCount), el("td", { className: "num" }, formatBytes(d.filesSize))))))) : null,
       actions, downloads);
+  },
+
+  /** A bar per sub-order of the order, a page at a time (a large order has thousands);
+   *  read again with the card at each of its events. */
+  async loadSubOrders(orderId, holder, tasks) {
+    const page = this.subOrderPages.get(orderId) || 0;
+    let found;
+    try {
+      found = await api.json("GET", `/orders/${orderId}/filesTasks?page=${page}&size=${SUBORDERS_PAGE}`);
+    } catch (error) {
+      holder.replaceChildren(el("p", { className: "error-text" }, `Sub-orders: ${error.message}`));
+      return;
+    }
+    const entries = found.content || [];
+    if (!entries.length) { holder.replaceChildren(); return; }
+    const total = found.metadata ? found.metadata.totalElements : entries.length;
+    const list = el("ul", { className: "suborder-list" }, entries.map((entry) => {
+      const s = entry.content;
+      const id = `suborder-${orderId}-${s.id}`;
+      const facts = [`${s.availableCount} available`, `${s.downloadedCount} downloaded`];
+      if (s.pendingCount) facts.push(`${s.pendingCount} to retrieve`);
+      if (s.filesInErrorCount) facts.push(`${s.filesInErrorCount} in error`);
+      return el("li", { className: "bar", "data-suborder": s.id, "data-percent": s.percentCompleted },
+        el("label", { for: id }, `Sub-order ${s.id}`, tasks.get(s.datasetTaskId) ? ` (${tasks.get(s.datasetTaskId)})` : ""),
+        el("progress", { id, max: 100, value: s.percentCompleted }),
+        el("span", { className: "percent" }, `${s.percentCompleted} %`),
+        el("span", { className: "hint" }, `${s.filesCount} files, ${formatBytes(s.filesSize)}: ${facts.join(", ")}`,
+          s.waitingForUser ? " — waiting for you to download" : ""));
+    }));
+    const pagerHolder = el("div", { className: "pager" });
+    holder.replaceChildren(el("h4", {}, `Sub-orders (${total})`), list, pagerHolder);
+    pager(pagerHolder, found.metadata, page, (p) => {
+      this.subOrderPages.set(orderId, p);
+      this.loadSubOrders(orderId, holder, tasks);
+    });
   },
 
   async act(order, method, path, label) {
