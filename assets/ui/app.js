@@ -54,6 +54,7 @@ function showOnly(name) {
 }
 
 document.addEventListener("DOMContentLoaded", () => {
+  streamedDownloads.init();
   for (const view of Object.values(VIEWS)) view.init();
   document.getElementById("signin-form").addEventListener("submit", (e) => {
     e.preventDefault();

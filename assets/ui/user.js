@@ -436,6 +436,11 @@ const ordersView = {
 
   async download(path, name, container) {
     container.replaceChildren(el("span", {}, "downloading…"));
+    if (streamedDownloads.available()) {
+      streamedDownloads.start(path, container).catch((error) =>
+        container.replaceChildren(el("span", { className: "error-text" }, error.message)));
+      return;
+    }
     try {
       const result = await api.blob(path);
       if (result.pending) {

@@ -36,6 +36,16 @@ const ASSETS: &[Asset] = &[
         body: include_str!("../../assets/ui/api.js"),
     },
     Asset {
+        name: "downloads.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_str!("../../assets/ui/downloads.js"),
+    },
+    Asset {
+        name: "download-worker.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_str!("../../assets/ui/download-worker.js"),
+    },
+    Asset {
         name: "events.js",
         content_type: "text/javascript; charset=utf-8",
         body: include_str!("../../assets/ui/events.js"),

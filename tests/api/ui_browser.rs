@@ -359,15 +359,17 @@ async fn journey(backend: Backend) {
     );
     browser.screenshot("orders").await;
 
-    // The zip through the page: fetched with the bearer token, offered as a Blob.
+    // The zip through the page: streamed by the page's service worker (with the bearer token)
+    // to the browser's downloads, never held in the page.
     browser.click(&format!("{card} [data-download=zip]")).await;
     browser
         .wait_js(
-            &format!("return !!document.querySelector('{card} a.saved-file');"),
-            "the saved zip link",
+            &format!("const s = document.querySelector('{card} .saved-stream'); return !!s && s.dataset.downloadStatus === '200';"),
+            "the zip streaming to the downloads",
         )
         .await;
-    let bytes = browser.blob_bytes(&format!("{card} a.saved-file")).await;
+    let (name, bytes) = browser.downloaded().await;
+    assert!(name.ends_with(".zip"), "{name}");
     let mut entries = zip_entries(&bytes, app.dir.path());
     entries.sort();
     let mut expected: Vec<String> = (0..PRODUCTS).map(|i| format!("ui-{i}.dat")).collect();
@@ -499,6 +501,8 @@ fn zip_entries(bytes: &[u8], dir: &Path) -> Vec<String> {
 struct Browser {
     driver: Child,
     client: Client,
+    /// Where the browser saves what the pages stream to its downloads.
+    downloads: tempfile::TempDir,
 }
 
 impl Browser {
@@ -529,12 +533,18 @@ impl Browser {
             .stderr(Stdio::null())
             .spawn()
             .expect("chromedriver starts");
+        let downloads = tempfile::tempdir().unwrap();
         let capabilities: serde_json::Map<String, Value> = serde_json::from_value(json!({
             "browserName": "chrome",
             "goog:chromeOptions": {
                 "binary": "/usr/bin/chromium",
                 "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                         "--window-size=1280,900"]
+                         "--window-size=1280,900"],
+                "prefs": {
+                    "download.default_directory": downloads.path().to_string_lossy(),
+                    "download.prompt_for_download": false,
+                    "download.directory_upgrade": true
+                }
             }
         }))
         .unwrap();
@@ -553,7 +563,11 @@ impl Browser {
             }
         };
         client.set_window_size(1280, 900).await.unwrap();
-        Some(Self { driver, client })
+        Some(Self {
+            driver,
+            client,
+            downloads,
+        })
     }
 
     /// Signs in with `token` the way the demo's link does: `/ui/#token=…`.
@@ -679,6 +693,30 @@ impl Browser {
         std::fs::write(&path, png).unwrap();
         eprintln!("screenshot: {}", path.display());
         path
+    }
+
+    /// The one file the browser saved in its downloads folder, once complete (30 s at most).
+    async fn downloaded(&self) -> (String, Vec<u8>) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let names: Vec<String> = std::fs::read_dir(self.downloads.path())
+                .unwrap()
+                .filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect();
+            // Chromium writes `*.crdownload` and renames it when the download completes.
+            if let [name] = &names[..]
+                && !name.ends_with(".crdownload")
+            {
+                let bytes = std::fs::read(self.downloads.path().join(name)).unwrap();
+                return (name.clone(), bytes);
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no complete download in 30 s: {names:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 
     async fn close(mut self) {
