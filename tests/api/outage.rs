@@ -2,11 +2,14 @@
 //! test owns), SQLite made unwritable. During the outage `/ready` says so at once, live
 //! orders still answer, actions get 503 with `Retry-After` and change nothing; once the
 //! database is back everything resumes without a restart, and whatever a response showed is
-//! in the database — checked after a `kill -9`.
+//! in the database — checked after a `kill -9`. An event stream and a webhook open across the
+//! outage go on afterwards with every event once, in order.
 
 use crate::pg_cluster::PgCluster;
 use crate::process::ServiceProcess;
 use crate::process_client::{Harness, catalogue, write_config};
+use crate::sse_client::{SseClient, SseEvent};
+use crate::webhook_receiver::{Answer, Delivery, Receiver, summary};
 use regards_order_actors::domain::Tenant;
 use regards_order_actors::domain::order::{OrderHeader, OrderKind, OrderStatus};
 use serde_json::Value;
@@ -19,6 +22,7 @@ const USERS: [&str; 4] = ["ann", "ben", "cat", "dan"];
 /// A user who fills a basket before the outage and orders it during it.
 const LATE: &str = "eve";
 const FILES_PER_ORDER: i64 = 6;
+const HOOK_SECRET: &str = "outage secret";
 
 /// A way to take the database away and give it back.
 trait Outage {
@@ -137,13 +141,44 @@ fn available(order: &Value) -> i64 {
 }
 
 async fn outage_during_retrievals(url: &str, outage: &dyn Outage, dir: &Path) {
-    let config = write_config(dir, 400, 2, "[engine]\ncommit_timeout_secs = 2\n");
+    let config = write_config(
+        dir,
+        400,
+        2,
+        "[engine]\ncommit_timeout_secs = 2\n\
+         [webhooks]\nallow_private_targets = true\nfirst_retry_secs = 1\n",
+    );
     let h = Harness::new();
     let service = ServiceProcess::start(&config, url, dir);
     let base = service.address.clone();
     let everyone = [USERS.as_slice(), &[LATE]].concat();
     h.import(&base, &catalogue(dir, &everyone, FILES_PER_ORDER as usize))
         .await;
+    // The tenant's webhook and the first user's event stream, open before the orders.
+    let receiver = Receiver::start(HOOK_SECRET, Answer::Ok).await;
+    let admin = h.token("admin@x", regards_order::auth::Role::Admin);
+    let (status, hook) = h
+        .send(
+            h.client
+                .post(format!("{base}/webhooks"))
+                .bearer_auth(&admin)
+                .json(&serde_json::json!({"url": receiver.url(), "secret": HOOK_SECRET})),
+        )
+        .await;
+    assert_eq!(status, 201, "{hook}");
+    let follower = h.token(
+        &format!("{}@x", USERS[0]),
+        regards_order::auth::Role::RegisteredUser,
+    );
+    // A client without the harness' request timeout: the stream stays open for the whole test.
+    let (status, _, stream) = SseClient::open(
+        reqwest::Client::new()
+            .get(format!("{base}/user/orders/events"))
+            .bearer_auth(&follower),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let mut stream = stream.expect("event stream");
     let orders = h.order_per_user(&base, &USERS).await;
     let late = h.token(
         &format!("{LATE}@x"),
@@ -203,6 +238,7 @@ async fn outage_during_retrievals(url: &str, outage: &dyn Outage, dir: &Path) {
             .await;
         assert_eq!(available(&done), FILES_PER_ORDER, "{done}");
     }
+    events_went_on_across_the_outage(&mut stream, &receiver, &orders).await;
     let (status, mine) = h
         .send(
             h.client
@@ -252,6 +288,49 @@ async fn outage_during_retrievals(url: &str, outage: &dyn Outage, dir: &Path) {
         );
     }
     drop(service);
+}
+
+/// The stream opened before the outage, still the same connection, told the first user's order
+/// up to DONE; the webhook got every order's DONE; each saw every event once, in order, and
+/// both saw the same events of that order.
+async fn events_went_on_across_the_outage(
+    stream: &mut SseClient,
+    receiver: &Receiver,
+    orders: &[(String, i64)],
+) {
+    let followed = orders[0].1;
+    let is_done = |e: &SseEvent| e.data["orderId"] == followed && e.data["status"] == "DONE";
+    let streamed = stream.until(Duration::from_secs(30), is_done).await;
+    let streamed_ids: Vec<i64> = streamed.iter().map(|e| e.id).collect();
+    assert!(
+        streamed_ids.windows(2).all(|w| w[0] < w[1]),
+        "stream out of order or repeated: {streamed_ids:?}"
+    );
+    let all_done = |d: &[Delivery]| {
+        orders.iter().all(|(_, id)| {
+            d.iter()
+                .any(|d| d.accepted && d.body["orderId"] == *id && d.body["status"] == "DONE")
+        })
+    };
+    receiver.wait_for("every order's DONE", all_done).await;
+    let delivered: Vec<i64> = receiver.accepted().iter().map(|d| d.id).collect();
+    assert!(
+        delivered.windows(2).all(|w| w[0] < w[1]),
+        "webhook out of order or repeated: {:?}",
+        summary(&receiver.requests())
+    );
+    let hooked: Vec<i64> = receiver
+        .accepted()
+        .iter()
+        .filter(|d| d.body["orderId"] == followed && d.id <= streamed_ids[streamed_ids.len() - 1])
+        .map(|d| d.id)
+        .collect();
+    let followed_ids: Vec<i64> = streamed
+        .iter()
+        .filter(|e| e.data["orderId"] == followed)
+        .map(|e| e.id)
+        .collect();
+    assert_eq!(followed_ids, hooked, "stream and webhook disagree");
 }
 
 /// A new order `id` of `u@x`, for the store-level test below.
