@@ -1,4 +1,5 @@
-//! Pruning: events older than `events.retention_hours` leave the outbox.
+//! Pruning: events older than `events.retention_hours` leave the outbox, and the order
+//! requests received by message that need nothing more leave their log after as long.
 
 use super::feed::EventFeed;
 use std::time::Duration;
@@ -18,6 +19,11 @@ pub fn run_pruning(feed: &EventFeed, retention: Duration) -> tokio::task::JoinHa
                 Ok(0) => {}
                 Ok(pruned) => tracing::info!(pruned, "old events pruned"),
                 Err(e) => tracing::debug!(error = %e, "events not pruned this time"),
+            }
+            match live.store().prune_order_requests(before).await {
+                Ok(0) => {}
+                Ok(pruned) => tracing::info!(pruned, "old order requests pruned"),
+                Err(e) => tracing::debug!(error = %e, "order requests not pruned this time"),
             }
             drop(live);
             tokio::time::sleep(PRUNE_EVERY).await;

@@ -34,6 +34,7 @@ mod limits;
 mod mail;
 mod operations;
 mod operators_view;
+mod order_requests_pruning;
 mod order_search;
 mod order_settings;
 mod order_store;

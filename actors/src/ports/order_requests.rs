@@ -67,4 +67,9 @@ pub trait OrderRequestLog: Send + Sync {
         tenant: &Tenant,
         order_id: i64,
     ) -> StoreResult<Option<OrderRequestRecord>>;
+
+    /// Forgets requests received before `before` that need nothing more: answered, the answer
+    /// confirmed by the broker, and no order (DENIED) or an order that no longer runs (its
+    /// last answers come from events, kept as long). Answers how many went.
+    async fn prune_order_requests(&self, before: DateTime<Utc>) -> StoreResult<u64>;
 }

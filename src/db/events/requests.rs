@@ -143,4 +143,19 @@ impl OrderRequestLog for SqlStore {
         .map_err(store_error)?;
         Ok(row.map(record))
     }
+
+    async fn prune_order_requests(&self, before: DateTime<Utc>) -> StoreResult<u64> {
+        let done = sqlx::query(
+            "DELETE FROM amqp_requests \
+             WHERE received_at < $1 AND answer_sent AND NOT EXISTS ( \
+                 SELECT 1 FROM orders o \
+                 WHERE o.tenant = amqp_requests.tenant AND o.id = amqp_requests.order_id \
+                   AND o.status IN ('PENDING', 'RUNNING', 'PAUSED'))",
+        )
+        .bind(before)
+        .execute(&self.pool)
+        .await
+        .map_err(store_error)?;
+        Ok(done.rows_affected())
+    }
 }
