@@ -7,7 +7,6 @@ use crate::backend_tests;
 use crate::helpers::{TENANT, TestApp, spawn_app_with};
 use chrono::{Duration, Utc};
 use regards_order_actors::domain::Tenant;
-use regards_order_actors::ports::OrderRequestLog;
 
 backend_tests!(old_requests_that_need_nothing_more_are_pruned);
 
