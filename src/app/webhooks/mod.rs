@@ -170,7 +170,7 @@ impl WebhookService {
 }
 
 /// How delivery stands for `tenant`'s callbacks (every tenant's without one), as their
-/// stored cursors say: two queries per callback.
+/// stored cursors say: one query per callback.
 pub async fn webhook_figures(
     store: &dyn Store,
     tenant: Option<&Tenant>,

@@ -159,15 +159,11 @@ impl WebhookStore for SqlStore {
         if webhook.types.is_empty() {
             return Ok(WebhookBacklog::default());
         }
-        let events: i64 = backlog_query(webhook, "COUNT(*)", "")
-            .build_query_scalar()
-            .fetch_one(&self.pool)
-            .await
-            .map_err(store_error)?;
-        let oldest: Option<DateTime<Utc>> =
-            backlog_query(webhook, "created_at", " ORDER BY id LIMIT 1")
-                .build_query_scalar()
-                .fetch_optional(&self.pool)
+        // Ids follow commit order, so the oldest waiting event is also the first created.
+        let (events, oldest): (i64, Option<DateTime<Utc>>) =
+            backlog_query(webhook, "COUNT(*), MIN(created_at)", "")
+                .build_query_as()
+                .fetch_one(&self.pool)
                 .await
                 .map_err(store_error)?;
         Ok(WebhookBacklog { events, oldest })
