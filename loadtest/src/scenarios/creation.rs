@@ -74,12 +74,14 @@ pub async fn run(ctx: &Ctx) -> Result<Vec<Row>> {
                     rate,
                     "files/s",
                     "bulk insert rows/s",
-                    bulk,
+                    bulk.rate,
                     0.5,
                 )
                 .note(format!(
-                    "{users} users × {files} files, {total} files DONE in {:.2} s",
-                    elapsed.as_secs_f64()
+                    "{users} users × {files} files, {total} files DONE in {:.2} s; baseline the \
+                     fastest of: {}",
+                    elapsed.as_secs_f64(),
+                    bulk.describe()
                 )),
             ])
         },

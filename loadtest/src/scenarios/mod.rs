@@ -5,6 +5,7 @@ use crate::env::Ctx;
 use crate::report::Row;
 use anyhow::{Result, bail};
 
+mod big_order;
 mod creation;
 mod events;
 mod events_receivers;
@@ -32,9 +33,18 @@ pub const NAMES: &[&str] = &[
     "events",
 ];
 
+/// Scenarios run only when named (`--scenario`), never by default.
+pub const ON_DEMAND: &[&str] = &["big-order"];
+
+/// Every scenario `--scenario` accepts.
+pub fn all() -> impl Iterator<Item = &'static str> {
+    NAMES.iter().chain(ON_DEMAND).copied()
+}
+
 pub async fn run(name: &str, ctx: &Ctx) -> Result<Vec<Row>> {
     match name {
         "creation" => creation::run(ctx).await,
+        "big-order" => big_order::run(ctx).await,
         "status-reads" => status_reads::run(ctx).await,
         "lifecycle-writes" => lifecycle::run(ctx).await,
         "zip" => zip::run(ctx).await,
