@@ -132,6 +132,27 @@ impl Storage for LocalStorage {
         }
     }
 
+    fn checks_in_batches(&self) -> bool {
+        self.restorer.is_none()
+    }
+
+    async fn make_available_many(
+        &self,
+        locations: Vec<String>,
+        keep: Duration,
+    ) -> Vec<Result<(), StorageError>> {
+        if self.restorer.is_some() {
+            let mut results = Vec::with_capacity(locations.len());
+            for location in &locations {
+                results.push(self.make_available(location, keep).await);
+            }
+            return results;
+        }
+        let _counted = InFlight::enter(&self.in_flight);
+        let checked = self.root.regular_files(locations).await;
+        checked.into_iter().map(|c| c.map(drop)).collect()
+    }
+
     async fn admit(&self) -> Admission {
         match &self.restorer {
             Some(restorer) => restorer.admit().await,
@@ -207,6 +228,37 @@ pub(crate) mod tests {
         ));
         assert!(!disk.owns("/elsewhere/x") && !disk.owns("http://h/x"));
         assert_eq!(disk.in_flight(), 0);
+    }
+
+    #[tokio::test]
+    async fn an_online_storage_checks_many_files_in_one_call_as_one_by_one() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a"), b"data").unwrap();
+        std::fs::create_dir(dir.path().join("sub")).unwrap();
+        let disk = storage(&dir);
+        assert!(disk.checks_in_batches());
+        let at = |name: &str| format!("file://{}/{name}", dir.path().display());
+        let locations = vec![
+            at("a"),
+            at("sub"),
+            at("missing"),
+            "/etc/passwd".into(),
+            at("a"),
+        ];
+        let keep = Duration::from_secs(1);
+        let many = disk.make_available_many(locations.clone(), keep).await;
+        let mut one_by_one = Vec::new();
+        for location in &locations {
+            one_by_one.push(disk.make_available(location, keep).await);
+        }
+        assert_eq!(many, one_by_one);
+        assert!(many[0].is_ok() && many[4].is_ok());
+        assert!(matches!(many[1], Err(StorageError::NotFound { .. })));
+        assert!(matches!(many[2], Err(StorageError::NotFound { .. })));
+        assert!(matches!(many[3], Err(StorageError::OutsideRoot { .. })));
+        assert_eq!(disk.in_flight(), 0);
+        let tape = LocalStorage::nearline("tape", dir.path().to_str().unwrap(), 1, keep).unwrap();
+        assert!(!tape.checks_in_batches());
     }
 
     #[tokio::test]

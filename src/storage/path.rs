@@ -84,15 +84,54 @@ impl LocalRoot {
 
     /// The real path of `location`, ready to be read: symbolic links are resolved, and a link
     /// pointing out of the (also resolved) root or to a protected path is refused, since the
-    /// root is what an operator exposes to users.
+    /// root is what an operator exposes to users. (The service asks [`Self::regular_file`];
+    /// the tests check the link rules on any kind of path.)
+    #[cfg(test)]
     pub(crate) async fn for_read(&self, location: &str) -> Result<PathBuf, StorageError> {
         let path = self.lexical(location)?;
-        let real_root = tokio::fs::canonicalize(&self.root).await.map_err(|e| {
+        let (root, location) = (self.clone(), location.to_owned());
+        blocking(move || root.real_path(&location, &path)).await
+    }
+
+    /// The real path of `location`, which must be a regular file: a directory is no file an
+    /// order can deliver, so it is `NotFound` too. The checks are one trip to the blocking
+    /// pool, not one per system call.
+    pub(crate) async fn regular_file(&self, location: &str) -> Result<PathBuf, StorageError> {
+        let path = self.lexical(location)?;
+        let (root, location) = (self.clone(), location.to_owned());
+        blocking(move || root.regular_file_now(&location, &path)).await
+    }
+
+    /// [`Self::regular_file`] of each location, in the same order, in one trip to the
+    /// blocking pool: what a retrieval run asks of an online storage.
+    pub(crate) async fn regular_files(
+        &self,
+        locations: Vec<String>,
+    ) -> Vec<Result<PathBuf, StorageError>> {
+        let root = self.clone();
+        let count = locations.len();
+        let checked = tokio::task::spawn_blocking(move || {
+            locations
+                .iter()
+                .map(|location| {
+                    let path = root.lexical(location)?;
+                    root.regular_file_now(location, &path)
+                })
+                .collect::<Vec<_>>()
+        })
+        .await;
+        checked.unwrap_or_else(|e| {
+            let failed = self.failed(format!("file checks interrupted: {e}"));
+            vec![Err(failed); count]
+        })
+    }
+
+    /// The real path of the lexically checked `path` (blocking).
+    fn real_path(&self, location: &str, path: &Path) -> Result<PathBuf, StorageError> {
+        let real_root = std::fs::canonicalize(&self.root).map_err(|e| {
             self.failed(format!("root {} is not readable: {e}", self.root.display()))
         })?;
-        let real = tokio::fs::canonicalize(&path)
-            .await
-            .map_err(|e| self.io_error(location, &e))?;
+        let real = std::fs::canonicalize(path).map_err(|e| self.io_error(location, &e))?;
         if !real.starts_with(&real_root) {
             Err(self.outside(location))
         } else if self.protected.covers(&real) {
@@ -102,15 +141,12 @@ impl LocalRoot {
         }
     }
 
-    /// The real path of `location`, which must be a regular file: a directory is no file an
-    /// order can deliver, so it is `NotFound` too.
-    pub(crate) async fn regular_file(&self, location: &str) -> Result<PathBuf, StorageError> {
-        let path = self.for_read(location).await?;
-        let metadata = tokio::fs::metadata(&path)
-            .await
-            .map_err(|e| self.io_error(location, &e))?;
+    /// The real path of the lexically checked `path`, a regular file (blocking).
+    fn regular_file_now(&self, location: &str, path: &Path) -> Result<PathBuf, StorageError> {
+        let real = self.real_path(location, path)?;
+        let metadata = std::fs::metadata(&real).map_err(|e| self.io_error(location, &e))?;
         if metadata.is_file() {
-            Ok(path)
+            Ok(real)
         } else {
             Err(self.not_found(location))
         }
@@ -146,6 +182,20 @@ impl LocalRoot {
             reason,
         }
     }
+}
+
+/// Runs filesystem checks on the blocking pool; a check that panicked is a failure.
+async fn blocking<T: Send + 'static>(
+    check: impl FnOnce() -> Result<T, StorageError> + Send + 'static,
+) -> Result<T, StorageError> {
+    tokio::task::spawn_blocking(check)
+        .await
+        .unwrap_or_else(|e| {
+            Err(StorageError::Failed {
+                storage: String::new(),
+                reason: format!("file check interrupted: {e}"),
+            })
+        })
 }
 
 /// The refusal of a protected path: it names no reason beyond the rule, so that a probe learns

@@ -69,9 +69,9 @@ pub trait Storage: Send + Sync {
     /// `local`, `nearline` or `http`, for operators.
     fn kind(&self) -> &'static str;
 
-    /// Whether reading an available file whole is cheap (local disk): the engine then reads
-    /// each retrieved file once for its CRC-32, so that a zip's layout is known before its
-    /// first byte. A remote file is not fetched ahead of its download.
+    /// Whether opening an available file is cheap (local disk): a zip then checks that each
+    /// file with a known CRC-32 still exists before its first byte. A remote file is not
+    /// fetched ahead of its download.
     fn cheap_to_read(&self) -> bool;
 
     /// Whether its files can be read without a restore first (not on tape), as the dataset
@@ -85,6 +85,26 @@ pub trait Storage: Send + Sync {
     /// for online storages, after a restore (bounded by the storage's drives) for nearline
     /// ones. Idempotent: a file already available is answered at once.
     async fn make_available(&self, location: &str, keep: Duration) -> Result<(), StorageError>;
+
+    /// Whether [`Self::make_available_many`] answers many files for much less than as many
+    /// calls of `make_available` (an online disk checks them in one trip to its blocking
+    /// pool). Such a storage admits every call at once.
+    fn checks_in_batches(&self) -> bool {
+        false
+    }
+
+    /// `make_available` of each location, the results in the same order.
+    async fn make_available_many(
+        &self,
+        locations: Vec<String>,
+        keep: Duration,
+    ) -> Vec<Result<(), StorageError>> {
+        let mut results = Vec::with_capacity(locations.len());
+        for location in &locations {
+            results.push(self.make_available(location, keep).await);
+        }
+        results
+    }
 
     /// Waits for a place to call `make_available` without queueing inside the storage.
     /// Online storages admit at once.

@@ -13,6 +13,7 @@ mod results;
 mod retrieval;
 mod scheduling;
 mod view;
+mod work;
 mod writes;
 
 pub use coverage::Download;

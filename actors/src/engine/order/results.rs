@@ -10,15 +10,13 @@ use std::time::Duration;
 /// Pause before a sub-order whose run ended with files still pending is tried again.
 const RETRY_RUN_AFTER: Duration = Duration::from_secs(5);
 
-/// One retrieval ended (internal). Results of an older generation are ignored.
+/// Retrievals ended: each file's id and outcome (internal). Results of an older generation
+/// are ignored.
 #[derive(Message)]
 #[rtype(result = "()")]
 pub(super) struct FileRetrieved {
     pub generation: u64,
-    pub file_id: i64,
-    pub outcome: Result<(), String>,
-    /// CRC-32 of the content, read once the file is available (local files).
-    pub crc32: Option<u32>,
+    pub results: Vec<(i64, Result<(), String>)>,
 }
 
 /// A sub-order's retrieval run ended (internal).
@@ -36,23 +34,26 @@ impl Handler<FileRetrieved> for OrderActor {
         if msg.generation != self.generation {
             return;
         }
-        let (state, reason) = match msg.outcome {
-            Ok(()) => (FileState::Available, None),
-            Err(reason) => (FileState::Error, Some(reason)),
-        };
-        let file = self.order.file(msg.file_id).copied();
-        let pending = file.map(|f| f.state) == Some(FileState::Pending);
         let now = Utc::now();
-        if pending && self.order.set_file_state(msg.file_id, state, now).is_some() {
-            if let Some(file) = file {
-                // The sub-order's last file to retrieve: it is ready.
-                self.events
-                    .suborders_done(&self.order, Some(file.suborder_id), now);
+        let mut changed = false;
+        for (file_id, outcome) in msg.results {
+            let (state, reason) = match outcome {
+                Ok(()) => (FileState::Available, None),
+                Err(reason) => (FileState::Error, Some(reason)),
+            };
+            let file = self.order.file(file_id).copied();
+            let pending = file.map(|f| f.state) == Some(FileState::Pending);
+            if pending && self.order.set_file_state(file_id, state, now).is_some() {
+                if let Some(file) = file {
+                    // The sub-order's last file to retrieve: it is ready.
+                    self.events
+                        .suborders_done(&self.order, Some(file.suborder_id), now);
+                }
+                self.dirty_files.push((file_id, state, reason));
+                changed = true;
             }
-            self.dirty_files.push((msg.file_id, state, reason));
-            if let Some(crc) = msg.crc32 {
-                self.dirty_crcs.push((msg.file_id, crc));
-            }
+        }
+        if changed {
             self.release_finished_slots();
             self.persist_later(ctx);
         }

@@ -1,50 +1,44 @@
 //! A sub-order's retrieval run: asks each pending file's storage to make it available,
-//! a bounded number at a time, and reports every result (with the file's CRC-32) to the
-//! actor. While the database is down a run starts no new file: the progress kept in memory
-//! until the database is back stays bounded by the retrievals already under way.
+//! a bounded number at a time (an online disk checks its files in batches), and reports the
+//! results to the actor. No file is read here: its CRC-32 is measured by the first zip that
+//! holds it, which records it for the next. While the database is down a run starts no new
+//! file: the progress kept in memory until the database is back stays bounded by the
+//! retrievals already under way.
 
 use super::results::{FileRetrieved, RunEnded};
+use super::work::{Work, Works};
 use super::{ActorGauges, OrderActor};
 use crate::domain::Tenant;
 use crate::domain::order::FileState;
 use crate::engine::health::DatabaseHealth;
 use crate::ports::{Admission, OrderJournal, Storage, StorageResolver};
 use actix::prelude::*;
-use futures::StreamExt;
+use futures::future::BoxFuture;
+use futures::{FutureExt, StreamExt};
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
-/// CRC-32 of a file's content, or None when it cannot be read (the download will say why).
-async fn crc32_of(storage: &dyn Storage, url: &str) -> Option<u32> {
-    let mut content = storage.open(url, None).await.ok()?.stream;
-    let mut hasher = crc32fast::Hasher::new();
-    while let Some(chunk) = content.next().await {
-        hasher.update(&chunk.ok()?);
-    }
-    Some(hasher.finalize())
-}
-
-/// Decrements the in-flight gauge however the retrieval ends (cancellation included).
-struct InFlight(Arc<ActorGauges>);
+/// Counts files in the in-flight gauge until the retrieval ends (cancellation included).
+struct InFlight(Arc<ActorGauges>, usize);
 
 impl InFlight {
-    fn new(gauges: Arc<ActorGauges>) -> Self {
-        gauges.in_flight.fetch_add(1, Ordering::Relaxed);
-        Self(gauges)
+    fn new(gauges: Arc<ActorGauges>, files: usize) -> Self {
+        gauges.in_flight.fetch_add(files, Ordering::Relaxed);
+        Self(gauges, files)
     }
 }
 
 impl Drop for InFlight {
     fn drop(&mut self) {
-        self.0.in_flight.fetch_sub(1, Ordering::Relaxed);
+        self.0.in_flight.fetch_sub(self.1, Ordering::Relaxed);
     }
 }
 
-/// One file's result: made available (with its CRC-32 when read) or the reason it was not.
-type Retrieved = (i64, Result<(), String>, Option<u32>);
+/// One file's result: made available, or the reason it was not.
+type Retrieved = (i64, Result<(), String>);
 
 /// What a run needs, moved into its task so that it borrows nothing from the actor.
 struct Run {
@@ -131,53 +125,62 @@ impl Run {
         }
     }
 
-    /// Retrieves `files`, `concurrency` at a time, reporting each result to the actor.
+    /// Retrieves `files`, `concurrency` pieces of work at a time, reporting the results of
+    /// each piece to the actor in one message.
     async fn retrieve_all(&self, files: Vec<(i64, String)>) {
-        futures::stream::iter(files)
-            // One file at a time waits for its storage to admit it: a run queued on a busy
+        futures::stream::iter(Works::new(files, self.storages.clone()))
+            // One piece at a time waits for its storage to admit it: a run queued on a busy
             // tape holds one waiting future, not one per file.
-            .then(|(file_id, url)| self.admitted(file_id, url))
-            .map(|(file_id, url, storage, admission)| {
-                retrieve(
-                    file_id,
-                    url,
-                    storage,
-                    admission,
-                    self.keep,
-                    self.gauges.clone(),
-                )
-            })
+            .then(|work| self.started(work))
             .buffer_unordered(self.concurrency)
-            .for_each(|(file_id, outcome, crc32)| {
+            .for_each(|results| {
                 // do_send: results to oneself are never dropped for a full mailbox.
                 self.addr.do_send(FileRetrieved {
                     generation: self.generation,
-                    file_id,
-                    outcome,
-                    crc32,
+                    results,
                 });
                 futures::future::ready(())
             })
             .await;
     }
 
-    /// The file's storage, once the database is up and the storage admits one more call.
-    async fn admitted(
-        &self,
-        file_id: i64,
-        url: String,
-    ) -> (i64, String, Option<Arc<dyn Storage>>, Admission) {
-        let storage = self.storages.resolve(&url);
+    /// The retrieval of `work`, once the database is up and its storage admits it.
+    async fn started(&self, work: Work) -> BoxFuture<'static, Vec<Retrieved>> {
         self.health.wait_until_up().await;
-        let admission = match &storage {
-            Some(storage) => storage.admit().await,
-            None => Admission::immediate(),
-        };
-        (file_id, url, storage, admission)
+        let gauges = self.gauges.clone();
+        match work {
+            Work::One(file_id, url, storage) => {
+                let admission = match &storage {
+                    Some(storage) => storage.admit().await,
+                    None => Admission::immediate(),
+                };
+                let one = retrieve(file_id, url, storage, admission, self.keep, gauges);
+                Box::pin(one.map(|retrieved| vec![retrieved]))
+            }
+            Work::Batch(storage, files) => {
+                Box::pin(retrieve_batch(storage, files, self.keep, gauges))
+            }
+        }
     }
 }
 
-/// Makes one file available and, when reading it is cheap, measures its CRC-32.
+/// Makes a batch of files of one storage available in one call.
+async fn retrieve_batch(
+    storage: Arc<dyn Storage>,
+    files: Vec<(i64, String)>,
+    keep: Duration,
+    gauges: Arc<ActorGauges>,
+) -> Vec<Retrieved> {
+    let _guard = InFlight::new(gauges, files.len());
+    let (ids, urls): (Vec<i64>, Vec<String>) = files.into_iter().unzip();
+    let made = storage.make_available_many(urls, keep).await;
+    ids.into_iter()
+        .zip(made)
+        .map(|(id, made)| (id, made.map_err(|e| e.to_string())))
+        .collect()
+}
+
+/// Makes one file available.
 async fn retrieve(
     file_id: i64,
     url: String,
@@ -186,21 +189,11 @@ async fn retrieve(
     keep: Duration,
     gauges: Arc<ActorGauges>,
 ) -> Retrieved {
-    let _guard = InFlight::new(gauges);
+    let _guard = InFlight::new(gauges, 1);
     let Some(storage) = storage else {
-        return (file_id, Err(format!("No storage holds {url}")), None);
+        return (file_id, Err(format!("No storage holds {url}")));
     };
     let made = storage.make_available(&url, keep).await;
     drop(admission);
-    if let Err(e) = made {
-        return (file_id, Err(e.to_string()), None);
-    }
-    // A local file is read once here so that a zip's layout is known before its first byte;
-    // a remote one is not fetched ahead of its download.
-    let crc = if storage.cheap_to_read() {
-        crc32_of(storage.as_ref(), &url).await
-    } else {
-        None
-    };
-    (file_id, Ok(()), crc)
+    (file_id, made.map_err(|e| e.to_string()))
 }

@@ -263,8 +263,8 @@ impl OrderBuilder for NoBuilder {
     }
 }
 
-/// A storage that makes a file available after `delay` (0: online), and counts the calls
-/// under way.
+/// A storage that makes a file available after `delay` (0: online, checked in batches), and
+/// counts the calls under way.
 pub struct FakeStorage {
     delay: Duration,
     pub in_flight: AtomicUsize,
@@ -297,6 +297,11 @@ impl Storage for FakeStorage {
 
     fn online(&self) -> bool {
         false
+    }
+
+    fn checks_in_batches(&self) -> bool {
+        // Online: the runs hand it batches, which the port's default takes one by one.
+        self.delay.is_zero()
     }
 
     fn owns(&self, location: &str) -> bool {
