@@ -49,6 +49,9 @@ impl PgStore {
     }
 }
 
+// What this backend writes its own way: many order-file rows at once.
+mod bulk;
+
 // The SQL both backends share, compiled here for Postgres (see `db/mod.rs`): each folder is
 // loaded by the other backend too, which `duplicate_mod` would otherwise refuse.
 type Db = Postgres;

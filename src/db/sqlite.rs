@@ -83,6 +83,9 @@ async fn refuse_read_only(conn: &mut SqliteConnection) -> Result<(), sqlx::Error
     written.map(|_| ())
 }
 
+// What this backend writes its own way: many order-file rows at once.
+mod bulk;
+
 // The SQL both backends share, compiled here for SQLite (see `db/mod.rs`): each folder is
 // loaded by the other backend too, which `duplicate_mod` would otherwise refuse.
 type Db = Sqlite;

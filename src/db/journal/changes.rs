@@ -1,22 +1,25 @@
-//! The persistence actors' batches: one transaction per batch, files first in batch order,
-//! then every order's last header in one multi-row `UPDATE … FROM (VALUES …)`, then the
+//! The persistence actors' batches: one transaction per batch, files first in batch order
+//! (their states in one statement per run of changes between drops, see the backend's
+//! `bulk.rs`), then every order's last header in one multi-row `UPDATE … FROM (VALUES …)`, then the
 //! events the batch tells (the outbox).
 
 use super::{Db, SqlStore};
 use crate::db::errors::store_error;
-use crate::db::sql::batches::{HEADER_CHUNK, ID_CHUNK};
+use crate::db::sql::batches::{FileStateRows, HEADER_CHUNK, ID_CHUNK};
 use async_trait::async_trait;
 use regards_order_actors::domain::Tenant;
-use regards_order_actors::domain::order::{FileState, OrderHeader};
+use regards_order_actors::domain::order::OrderHeader;
 use regards_order_actors::ports::{ChangeWriter, OrderChange, StoreResult};
 
 #[async_trait]
 impl ChangeWriter for SqlStore {
     async fn apply_changes(&self, changes: &[&OrderChange]) -> StoreResult<()> {
         let mut tx = self.pool.begin().await.map_err(store_error)?;
-        // Files in batch order (a drop then later states); the headers, which only
-        // touch the orders table, together at the end. A removed order's header
-        // updates no row.
+        // Files in batch order (a drop then later states): the states of consecutive
+        // changes are written together, in one statement, before a drop or at the end. The
+        // headers, which only touch the orders table, together at the end. A removed
+        // order's header updates no row.
+        let mut states = FileStateRows::default();
         for change in changes {
             match change {
                 OrderChange::Header { .. } => {}
@@ -24,9 +27,7 @@ impl ChangeWriter for SqlStore {
                     tenant,
                     order_id,
                     files,
-                } => {
-                    Self::write_file_states(&mut tx, tenant, *order_id, files).await?;
-                }
+                } => states.add(tenant, *order_id, files),
                 OrderChange::Crcs { tenant, crcs } => {
                     Self::write_crcs(&mut tx, tenant, crcs).await?;
                 }
@@ -35,16 +36,19 @@ impl ChangeWriter for SqlStore {
                 // either commits before (and its files are dropped) or after (and
                 // finds the order deleted).
                 OrderChange::DropFiles { tenant, order_id } => {
+                    Self::write_file_states(&mut tx, &states.take()).await?;
                     Self::lock_order(&mut tx, tenant, *order_id).await?;
                     Self::delete_order_content(&mut tx, tenant, *order_id, false).await?;
                 }
                 OrderChange::Remove { tenant, order_id } => {
+                    Self::write_file_states(&mut tx, &states.take()).await?;
                     Self::lock_order(&mut tx, tenant, *order_id).await?;
                     Self::delete_order(&mut tx, tenant, *order_id).await?;
                 }
                 OrderChange::Events(_) => {}
             }
         }
+        Self::write_file_states(&mut tx, &states.take()).await?;
         let headers =
             crate::db::sql::batches::last_headers(changes.iter().filter_map(
                 |change| match *change {
@@ -128,48 +132,6 @@ impl SqlStore {
             .map_err(store_error)?;
         // The basket the order was made from.
         Self::delete_archived_basket(&mut *conn, tenant, id).await
-    }
-
-    /// Sets the state and error text of files, one UPDATE per (state, error) and chunk.
-    pub(crate) async fn write_file_states(
-        conn: &mut <Db as sqlx::Database>::Connection,
-        tenant: &Tenant,
-        order_id: i64,
-        files: &[(i64, FileState, Option<String>)],
-    ) -> StoreResult<()> {
-        let mut groups: std::collections::BTreeMap<(&str, Option<&str>), Vec<i64>> =
-            std::collections::BTreeMap::new();
-        for (id, state, error) in files {
-            groups
-                .entry((state.as_str(), error.as_deref()))
-                .or_default()
-                .push(*id);
-        }
-        for ((state, error), ids) in groups {
-            for chunk in ids.chunks(ID_CHUNK) {
-                let mut update = sqlx::QueryBuilder::<Db>::new("UPDATE order_files SET state = ");
-                update
-                    .push_bind(state)
-                    .push(", download_error = ")
-                    .push_bind(error)
-                    .push(" WHERE tenant = ")
-                    .push_bind(tenant.as_str())
-                    .push(" AND order_id = ")
-                    .push_bind(order_id)
-                    .push(" AND id IN (");
-                let mut list = update.separated(", ");
-                for id in chunk {
-                    list.push_bind(*id);
-                }
-                update.push(")");
-                update
-                    .build()
-                    .execute(&mut *conn)
-                    .await
-                    .map_err(store_error)?;
-            }
-        }
-        Ok(())
     }
 
     /// Records CRC-32s, one `UPDATE … CASE id` per chunk of ids.

@@ -1,9 +1,10 @@
-//! Storing what creation computed: tasks, sub-orders and files in multi-row inserts, in the
-//! transaction that locks the order row (an action committed meanwhile wins).
+//! Storing what creation computed: tasks and sub-orders in multi-row inserts, files in the
+//! backend's bulk insert (`bulk.rs`), in the transaction that locks the order row (an action
+//! committed meanwhile wins).
 
 use super::{Db, SqlStore};
 use crate::db::errors::store_error;
-use crate::db::sql::batches::{FILE_CHUNK, SUBORDER_CHUNK, TASK_CHUNK};
+use crate::db::sql::batches::{SUBORDER_CHUNK, TASK_CHUNK};
 use regards_order_actors::domain::Tenant;
 use regards_order_actors::domain::events::{EventType, OrderEvent};
 use regards_order_actors::domain::order::{
@@ -131,49 +132,6 @@ impl SqlStore {
                     .push_bind(order_id)
                     .push_bind(suborder.dataset_task_id)
                     .push_bind(suborder.external);
-            });
-            insert
-                .build()
-                .execute(&mut *conn)
-                .await
-                .map_err(store_error)?;
-        }
-        Ok(())
-    }
-
-    /// Inserts an order's files, one multi-row statement per chunk.
-    async fn insert_files(
-        conn: &mut <Db as sqlx::Database>::Connection,
-        tenant: &Tenant,
-        order_id: i64,
-        files: &[OrderFile],
-    ) -> StoreResult<()> {
-        for chunk in files.chunks(FILE_CHUNK) {
-            let mut insert = sqlx::QueryBuilder::<Db>::new(
-                "INSERT INTO order_files (id, tenant, order_id, suborder_id, \
-             dataset_task_id, state, filename, url, mime_type, size, checksum, \
-             checksum_algo, data_type, reference, object_urn, provider_id, version, \
-             download_error) ",
-            );
-            insert.push_values(chunk, |mut row, f| {
-                row.push_bind(f.id)
-                    .push_bind(tenant.as_str())
-                    .push_bind(order_id)
-                    .push_bind(f.suborder_id)
-                    .push_bind(f.dataset_task_id)
-                    .push_bind(f.state.as_str())
-                    .push_bind(f.filename.as_str())
-                    .push_bind(f.url.as_str())
-                    .push_bind(f.mime_type.as_deref())
-                    .push_bind(f.size)
-                    .push_bind(f.checksum.as_ref().map(|c| c.value.as_str()))
-                    .push_bind(f.checksum.as_ref().map(|c| c.algorithm.as_str()))
-                    .push_bind(f.data_type.as_str())
-                    .push_bind(f.reference)
-                    .push_bind(f.object_urn.as_str())
-                    .push_bind(f.provider_id.as_str())
-                    .push_bind(f.version)
-                    .push_bind(f.download_error.as_deref());
             });
             insert
                 .build()
