@@ -29,6 +29,7 @@ backend_tests!(
     search_escapes_like_wildcards_and_isolates_tenants,
     csv_export_lists_orders_by_id_with_sums,
     orders_to_recover_are_the_active_ones,
+    orders_load_together_as_each_loads_alone,
     remove_order_frees_the_label_and_deletes_the_basket,
     settings_round_trip,
     file_of_order_gives_the_order_and_its_owner,
@@ -307,13 +308,20 @@ async fn store_creation_is_loaded_back_and_replaced_when_redone(app: TestApp) {
         suborder(31, 20, true),
         suborder(32, 21, false),
     ];
-    let files: Vec<OrderFile> = (1..=10_000)
+    let mut files: Vec<OrderFile> = (1..=10_000)
         .map(|id| match (id - 1) / 3_000 {
             0 => file(id, 30, 20),
             1 => file(id, 31, 20),
             _ => file(id, 32, 21),
         })
         .collect();
+    // Text a bulk format must escape comes back as written; absent values stay absent.
+    let odd = &mut files[9_999];
+    odd.filename = "tab\there \\N back\\slash\nnew line\rCR é.dat".into();
+    odd.mime_type = None;
+    odd.checksum = None;
+    odd.download_error = Some("\\N".into());
+    odd.reference = true;
     let mut running = header(1, U, "order 1");
     running.status = OrderStatus::Running;
     running.expiration_date = Some(day(30));
@@ -644,6 +652,76 @@ async fn orders_to_recover_are_the_active_ones(app: TestApp) {
         at(&other_tenant(), 9),
     ];
     assert_eq!(store.orders_to_recover().await.unwrap(), expected);
+}
+
+async fn orders_load_together_as_each_loads_alone(app: TestApp) {
+    let (store, t) = open(&app).await;
+    let other = other_tenant();
+    create(&*store, &t, U, &[1, 2, 3]).await;
+    create(&*store, &other, U, &[4]).await;
+    // Order 1: two tasks, two sub-orders, files in both; order 2: no content yet (PENDING);
+    // order 3: one file; order 4 of another tenant: one file.
+    let tasks = [task(20, "Zeta", 3, 1), task(21, "Alpha", 1, 2)];
+    let suborders = [suborder(30, 20, false), suborder(31, 21, true)];
+    let files = [file(1, 30, 20), file(2, 31, 21), file(3, 30, 20)];
+    let mut running = header(1, U, "order 1");
+    running.status = OrderStatus::Running;
+    store
+        .store_creation(&t, &running, &tasks, &suborders, &files, &[])
+        .await
+        .unwrap();
+    let one = |id: i64, order: i64, t: &Tenant| {
+        let (task, suborder) = (task(40 + id, "T", 1, 1), suborder(50 + id, 40 + id, false));
+        let h = header(order, U, &format!("order {order}"));
+        let store = store.clone();
+        let t = t.clone();
+        async move {
+            let files = [file(id, 50 + id, 40 + id)];
+            store
+                .store_creation(&t, &h, &[task], &[suborder], &files, &[])
+                .await
+                .unwrap();
+        }
+    };
+    one(10, 3, &t).await;
+    one(11, 4, &other).await;
+    let at = |tenant: &Tenant, id| OrderRef {
+        tenant: tenant.clone(),
+        id,
+    };
+    // Order 9 does not exist, order 4 is not the test tenant's.
+    let asked = [at(&other, 4), at(&t, 3), at(&t, 9), at(&t, 1), at(&t, 2)];
+    let mut together = store.load_orders(&asked).await.unwrap();
+    together.sort_by_key(|(_, o)| o.header.id);
+    let mut alone = Vec::new();
+    for r in &asked {
+        if let Some(o) = store.load_order(&r.tenant, r.id).await.unwrap() {
+            alone.push((r.tenant.clone(), o));
+        }
+    }
+    alone.sort_by_key(|(_, o)| o.header.id);
+    assert_eq!(together, alone);
+    let loaded: Vec<(&str, i64, usize)> = together
+        .iter()
+        .map(|(t, o)| (t.as_str(), o.header.id, o.files.len()))
+        .collect();
+    assert_eq!(
+        loaded,
+        [
+            (TENANT, 1, 3),
+            (TENANT, 2, 0),
+            (TENANT, 3, 1),
+            ("project2", 4, 1)
+        ]
+    );
+    assert_eq!(together[0].1.tasks, [tasks[1].clone(), tasks[0].clone()]);
+    assert!(
+        store
+            .load_orders(&[at(&other, 1)])
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 async fn remove_order_frees_the_label_and_deletes_the_basket(app: TestApp) {

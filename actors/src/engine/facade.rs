@@ -8,7 +8,9 @@ use super::order::{
     OrderSnapshot, RangeServed, RecordCrcs, Requester, SyncToStore,
 };
 use super::persistence::{Flush, PersistenceActor};
-use super::registry::{Activate, ActivationError, ActorMap, Entry, RegistryActor, StartOrder};
+use super::registry::{
+    Activate, ActivationError, ActorMap, Entry, Recovered, RegistryActor, StartOrder,
+};
 use super::slots::SlotScheduler;
 use super::{DatabaseHealth, EngineConfig, EngineDeps, EngineStatus, prober, status};
 use crate::domain::Tenant;
@@ -19,6 +21,9 @@ use actix::prelude::*;
 use futures::StreamExt;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, OnceLock};
+
+/// Orders a restart reads at once (see `Engine::recover`).
+const RECOVER_CHUNK: usize = 1_000;
 
 /// Answer of an actor that did not answer within the call timeout.
 const NO_ANSWER: &str = "the order actor did not answer in time";
@@ -198,7 +203,9 @@ impl Engine {
     }
 
     /// Re-activates every order a restart must resume (PENDING, RUNNING, PAUSED, and
-    /// finished orders with files to expire); answers how many.
+    /// finished orders with files to expire); answers how many. The orders are read
+    /// [`RECOVER_CHUNK`] at a time, many per query, the next chunk read while the registry
+    /// starts the actors of the last one.
     pub async fn recover(&self) -> Result<usize, EngineError> {
         let orders = self
             .deps
@@ -206,16 +213,20 @@ impl Engine {
             .orders_to_recover()
             .await
             .map_err(EngineError::Store)?;
-        let count = orders.len();
-        let results: Vec<_> = futures::stream::iter(orders)
-            .map(|o| async move { self.actor(&o.tenant, o.id).await })
-            .buffer_unordered(16)
-            .collect()
-            .await;
-        for r in results {
-            r?;
+        // What persistence still holds is written first, so the loads see it.
+        self.flush().await?;
+        let store = &self.deps.store;
+        let mut loads = futures::stream::iter(orders.chunks(RECOVER_CHUNK))
+            .map(|chunk| store.load_orders(chunk))
+            .buffered(2);
+        while let Some(loaded) = loads.next().await {
+            let loaded = loaded.map_err(EngineError::Store)?;
+            self.registry
+                .send(Recovered(loaded))
+                .await
+                .map_err(mailbox)?;
         }
-        Ok(count)
+        Ok(orders.len())
     }
 
     /// Writes every queued change (graceful shutdown).

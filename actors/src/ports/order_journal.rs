@@ -92,6 +92,18 @@ pub trait OrderJournal: ChangeWriter + Send + Sync {
     /// The whole order, or None.
     async fn load_order(&self, tenant: &Tenant, id: i64) -> StoreResult<Option<StoredOrder>>;
 
+    /// The whole orders of `orders` that exist, with their tenants, in any order: what a
+    /// restart recovers, many orders per query. By default one `load_order` each.
+    async fn load_orders(&self, orders: &[OrderRef]) -> StoreResult<Vec<(Tenant, StoredOrder)>> {
+        let mut loaded = Vec::with_capacity(orders.len());
+        for order in orders {
+            if let Some(stored) = self.load_order(&order.tenant, order.id).await? {
+                loaded.push((order.tenant.clone(), stored));
+            }
+        }
+        Ok(loaded)
+    }
+
     /// The order row and its dataset tasks, or None.
     async fn order_header(&self, tenant: &Tenant, id: i64) -> StoreResult<Option<ListedOrder>>;
 

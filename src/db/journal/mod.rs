@@ -7,3 +7,4 @@ mod changes;
 mod creation;
 mod port;
 mod reads;
+mod recovery;

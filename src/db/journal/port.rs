@@ -28,6 +28,10 @@ impl OrderJournal for SqlStore {
         self.read_order(tenant, id).await
     }
 
+    async fn load_orders(&self, orders: &[OrderRef]) -> StoreResult<Vec<(Tenant, StoredOrder)>> {
+        self.read_orders(orders).await
+    }
+
     async fn order_header(&self, tenant: &Tenant, id: i64) -> StoreResult<Option<ListedOrder>> {
         self.read_order_header(tenant, id).await
     }

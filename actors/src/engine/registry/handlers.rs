@@ -1,7 +1,8 @@
 //! Handlers of the registry.
 
 use super::{
-    Activate, ActivationError, Entry, OrderKey, RegistryActor, RegistryStatus, StartOrder, Status,
+    Activate, ActivationError, Entry, OrderKey, Recovered, RegistryActor, RegistryStatus,
+    StartOrder, Status,
 };
 use crate::engine::order::{Passivated, Reload};
 use actix::prelude::*;
@@ -24,6 +25,14 @@ impl Handler<Activate> for RegistryActor {
         let (tx, rx) = oneshot::channel();
         self.activate(key, tx, ctx);
         Box::pin(async move { rx.await.unwrap_or_else(|_| Err(ActivationError::Dropped)) })
+    }
+}
+
+impl Handler<Recovered> for RegistryActor {
+    type Result = usize;
+
+    fn handle(&mut self, msg: Recovered, _: &mut Self::Context) -> usize {
+        self.adopt(msg.0)
     }
 }
 

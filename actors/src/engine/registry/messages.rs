@@ -4,7 +4,7 @@ use super::Entry;
 use super::restarts::OrderKey;
 use crate::domain::Tenant;
 use crate::domain::order::Order;
-use crate::ports::StoreError;
+use crate::ports::{StoreError, StoredOrder};
 use actix::prelude::*;
 use std::sync::Arc;
 use std::time::Duration;
@@ -34,6 +34,12 @@ pub enum ActivationError {
     #[error("the registry dropped the activation")]
     Dropped,
 }
+
+/// Starts the actors of orders a restart loaded (those not already active or being loaded);
+/// answers how many it started.
+#[derive(Message)]
+#[rtype(result = "usize")]
+pub struct Recovered(pub Vec<(Tenant, StoredOrder)>);
 
 /// Starts the actor of a new order (its row is already stored).
 #[derive(Message)]

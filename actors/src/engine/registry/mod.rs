@@ -9,7 +9,7 @@ mod handlers;
 mod messages;
 mod restarts;
 
-pub use messages::{Activate, ActivationError, RegistryStatus, StartOrder, Status};
+pub use messages::{Activate, ActivationError, Recovered, RegistryStatus, StartOrder, Status};
 pub use restarts::OrderKey;
 
 use crate::domain::Tenant;
@@ -102,6 +102,38 @@ impl RegistryActor {
         entry
     }
 
+    /// Starts the actor of an order as stored.
+    fn spawn_stored(&mut self, tenant: Tenant, stored: StoredOrder) -> Entry {
+        let stored_header = stored.header.clone();
+        let order = Order::new(
+            tenant,
+            stored.header,
+            stored.tasks,
+            stored.suborders,
+            stored.files,
+        );
+        // Counters are recomputed from the files: a header written before the last
+        // progress (an action that failed to commit) is rewritten.
+        let stale = order.header != stored_header;
+        self.spawn_actor(order, stale)
+    }
+
+    /// Starts the actors of orders a restart loaded, but for those already active or being
+    /// loaded (an activation on demand came first); answers how many it started.
+    fn adopt(&mut self, orders: Vec<(Tenant, StoredOrder)>) -> usize {
+        let mut started = 0;
+        for (tenant, stored) in orders {
+            let key = (tenant, stored.header.id);
+            let alive = self.map.get(&key).is_some_and(|e| e.addr.connected());
+            if alive || self.loading.contains_key(&key) {
+                continue;
+            }
+            self.spawn_stored(key.0, stored);
+            started += 1;
+        }
+        started
+    }
+
     /// Counts an actor whose mailbox closed without passivation, and schedules its
     /// re-creation after the backoff its deaths call for.
     fn note_death(&mut self, key: &OrderKey, ctx: &mut Context<Self>) {
@@ -182,14 +214,7 @@ impl RegistryActor {
         };
         ctx.spawn(load.into_actor(self).map(|(key, loaded), act, _| {
             let result = match loaded {
-                Ok(stored) => Ok(stored.map(|s| {
-                    let stored_header = s.header.clone();
-                    let order = Order::new(key.0.clone(), s.header, s.tasks, s.suborders, s.files);
-                    // Counters are recomputed from the files: a header written before the
-                    // last progress (an action that failed to commit) is rewritten.
-                    let stale = order.header != stored_header;
-                    act.spawn_actor(order, stale)
-                })),
+                Ok(stored) => Ok(stored.map(|s| act.spawn_stored(key.0.clone(), s))),
                 Err(e) => Err(e),
             };
             for w in act.loading.remove(&key).unwrap_or_default() {
