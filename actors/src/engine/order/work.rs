@@ -17,12 +17,15 @@ pub(super) enum Work {
     One(i64, String, Option<Arc<dyn Storage>>),
 }
 
+/// A file's id, location and storage (when one holds it).
+type Located = (i64, String, Option<Arc<dyn Storage>>);
+
 /// The run's files as work, each file's storage resolved once, as they are taken.
 pub(super) struct Works {
     files: std::vec::IntoIter<(i64, String)>,
     storages: Arc<dyn StorageResolver>,
     /// A file taken to see whether it joins the batch, and its storage.
-    next: Option<(i64, String, Option<Arc<dyn Storage>>)>,
+    next: Option<Located>,
 }
 
 impl Works {
@@ -34,7 +37,7 @@ impl Works {
         }
     }
 
-    fn take(&mut self) -> Option<(i64, String, Option<Arc<dyn Storage>>)> {
+    fn take(&mut self) -> Option<Located> {
         self.next.take().or_else(|| {
             let (id, url) = self.files.next()?;
             let storage = self.storages.resolve(&url);
