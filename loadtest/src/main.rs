@@ -6,6 +6,7 @@ mod api;
 mod baseline;
 mod env;
 mod load;
+mod nginx;
 mod pg_cluster;
 mod procfs;
 mod report;

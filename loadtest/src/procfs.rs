@@ -10,6 +10,11 @@ use std::time::Duration;
 pub struct Memory {
     pub rss: u64,
     pub hwm: u64,
+    /// The anonymous part of `rss` (heap, stacks): what the process allocated itself.
+    pub anon: u64,
+    /// The file-backed part of `rss` (the binary, mapped files: page cache shared with
+    /// every reader of those files).
+    pub file: u64,
 }
 
 impl Memory {
@@ -30,25 +35,36 @@ impl Memory {
         Ok(Self {
             rss: field("VmRSS:")?,
             hwm: field("VmHWM:")?,
+            anon: field("RssAnon:")?,
+            file: field("RssFile:")?,
         })
     }
 }
 
-/// Samples a process's VmRSS every 10 ms until stopped; gives the highest value seen.
+/// Samples a process's VmRSS (and RssAnon) every 10 ms until stopped; gives the highest
+/// values seen.
 pub struct RssSampler {
     stop: tokio::sync::watch::Sender<bool>,
-    task: tokio::task::JoinHandle<u64>,
+    task: tokio::task::JoinHandle<Peaks>,
+}
+
+/// The highest values a [`RssSampler`] saw (each at its own moment).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Peaks {
+    pub rss: u64,
+    pub anon: u64,
 }
 
 impl RssSampler {
     pub fn start(pid: u32) -> Self {
         let (stop, mut stopped) = tokio::sync::watch::channel(false);
         let task = tokio::spawn(async move {
-            let mut peak = 0;
+            let mut peak = Peaks::default();
             // Bounded: at most one hour of samples.
             for _ in 0..360_000 {
                 if let Ok(m) = Memory::of(pid) {
-                    peak = peak.max(m.rss);
+                    peak.rss = peak.rss.max(m.rss);
+                    peak.anon = peak.anon.max(m.anon);
                 }
                 tokio::select! {
                     _ = stopped.changed() => break,
@@ -60,9 +76,15 @@ impl RssSampler {
         Self { stop, task }
     }
 
+    /// The highest VmRSS seen.
     pub async fn finish(self) -> u64 {
+        self.finish_peaks().await.rss
+    }
+
+    /// The highest VmRSS and RssAnon seen.
+    pub async fn finish_peaks(self) -> Peaks {
         let _ = self.stop.send(true);
-        self.task.await.unwrap_or(0)
+        self.task.await.unwrap_or_default()
     }
 }
 

@@ -1,27 +1,20 @@
 //! Files on a local or mounted filesystem: online (readable at once) or nearline (restored
 //! from tape first, a few at a time).
 
+use super::file_chunks::{self, BufferPool};
 use super::nearline::Restorer;
 use super::path::LocalRoot;
 use super::protected::ProtectedPaths;
 use super::{InFlight, bounds};
 use crate::config::StorageSettings;
 use async_trait::async_trait;
-use futures::StreamExt;
 use regards_order_actors::ports::storage::{
     Admission, ByteRange, FileContent, Storage, StorageError,
 };
-use std::io::SeekFrom;
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
-use tokio::io::{AsyncReadExt, AsyncSeekExt};
-use tokio_util::io::ReaderStream;
-
-/// Size of the chunks a file is streamed in: large enough for disk throughput, small enough
-/// to keep many concurrent downloads cheap.
-const CHUNK: usize = 256 * 1024;
 
 /// A storage of the files under a local directory.
 pub struct LocalStorage {
@@ -30,6 +23,8 @@ pub struct LocalStorage {
     /// Present for a nearline storage.
     restorer: Option<Restorer>,
     in_flight: AtomicUsize,
+    /// The buffers files are streamed through.
+    buffers: Arc<BufferPool>,
 }
 
 impl LocalStorage {
@@ -82,6 +77,7 @@ impl LocalStorage {
             root,
             restorer,
             in_flight: AtomicUsize::new(0),
+            buffers: Arc::default(),
         })
     }
 
@@ -169,13 +165,21 @@ impl Storage for LocalStorage {
     ) -> Result<FileContent, StorageError> {
         let path = self.root.regular_file(location).await?;
         let io_error = |e: std::io::Error| self.root.io_error(location, &e);
-        let mut file = tokio::fs::File::open(&path).await.map_err(io_error)?;
-        let total_length = file.metadata().await.map_err(io_error)?.len();
+        // Opened and measured in one trip to the blocking pool; reads need no more trips
+        // while the file is in the page cache.
+        let (file, total_length) = tokio::task::spawn_blocking(move || {
+            let file = std::fs::File::open(&path)?;
+            let length = file.metadata()?.len();
+            Ok((file, length))
+        })
+        .await
+        .map_err(std::io::Error::other)
+        .and_then(|opened| opened)
+        .map_err(io_error)?;
         let (start, length) = bounds(range);
-        if start > 0 {
-            file.seek(SeekFrom::Start(start)).await.map_err(io_error)?;
-        }
-        let stream = ReaderStream::with_capacity(file.take(length), CHUNK).boxed();
+        // Not past the length measured now: the last chunk is known without reading the end.
+        let length = length.min(total_length.saturating_sub(start));
+        let stream = file_chunks::stream(file, start, length, Arc::clone(&self.buffers));
         Ok(FileContent {
             total_length: Some(total_length),
             stream,

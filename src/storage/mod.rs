@@ -1,6 +1,7 @@
 //! The storages of order files (the `[[storages]]` configuration): local directories, online
 //! or nearline, and http servers, each owning the locations under its root.
 
+mod file_chunks;
 mod http;
 mod local;
 mod nearline;

@@ -19,6 +19,7 @@ mod stalled_readers;
 mod stalled_readers_rows;
 pub mod status_reads;
 mod zip;
+mod zip_transfers;
 
 pub const NAMES: &[&str] = &[
     "creation",

@@ -1,17 +1,26 @@
-//! zip: MB/s of `GET /user/orders/{id}/download` for an order of 2 MB files on online
-//! storage vs a plain copy of the same files through a loopback socket; RSS increase while
-//! streaming.
+//! zip: bytes/s of `GET /user/orders/{id}/download` for an order of 2 MiB files on online
+//! storage against nginx (`sendfile on`) serving the same files to the same client over one
+//! keep-alive connection, with reqwest and with curl; a plain copy of the files through a
+//! loopback socket as a second baseline; RSS (and its anonymous part) while streaming.
 
+use super::zip_transfers::{self as transfers, Transfer, ZipRequest};
 use crate::api::{OrderRef, status_is};
 use crate::env::{Ctx, collection, item, with_env};
+use crate::nginx::Nginx;
 use crate::procfs::RssSampler;
 use crate::report::{MIB, Row};
 use crate::service::{Config, StorageConfig};
-use anyhow::{Result, bail};
+use anyhow::{Result, anyhow, bail};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 const FILE_SIZE: usize = 2 * 1024 * 1024;
+
+/// Each transfer is timed this many times, alternating the two sides; the best of each counts.
+const ROUNDS: usize = 3;
+
+/// What the zip must reach against nginx.
+const TARGET: f64 = 1.0;
 
 pub async fn run(ctx: &Ctx) -> Result<Vec<Row>> {
     let count = ctx.pick(128, 1024);
@@ -24,7 +33,7 @@ pub async fn run(ctx: &Ctx) -> Result<Vec<Row>> {
         },
         async |env| {
             let root = env.dir.join("online");
-            let paths = write_random_files(root, count).await?;
+            let paths = write_random_files(root.clone(), count).await?;
             let items = paths
                 .iter()
                 .enumerate()
@@ -63,63 +72,145 @@ pub async fn run(ctx: &Ctx) -> Result<Vec<Row>> {
             // The measured CRC-32s are written in the background (group commit).
             tokio::time::sleep(Duration::from_millis(500)).await;
             let total = (count * FILE_SIZE) as f64;
+            let names: Vec<String> = paths
+                .iter()
+                .filter_map(|p| p.file_name()?.to_str().map(str::to_owned))
+                .collect();
             let copy_secs = sequential_read(paths).await?;
+            // Dropped on every way out of this block: nginx stops with the scenario.
+            let nginx = Nginx::start(&env.dir.join("nginx"), &root).await?;
+            let client = transfers::client()?;
+            let url = env.api.url(&format!("/user/orders/{id}/download"));
+            let zip = ZipRequest::new(&client, url, order.token.clone()).await?;
+            let curl = transfers::curl_present().await;
             let service = env.service()?;
             let before = service.memory()?;
             let sampler = RssSampler::start(service.pid);
-            let started = Instant::now();
-            let mut response = env
-                .api
-                .client
-                .get(env.api.url(&format!("/user/orders/{id}/download")))
-                .bearer_auth(&order.token)
-                .send()
-                .await?;
-            if response.status().as_u16() != 200 {
-                bail!("zip download: {}", response.status());
+            let mut runs = Runs::default();
+            for _ in 0..ROUNDS {
+                runs.nginx
+                    .push(transfers::files_reqwest(&client, &nginx.base, &names).await?);
+                runs.zip.push(transfers::zip_reqwest(&client, &zip).await?);
+                if curl {
+                    let dir = env.dir.join("nginx");
+                    runs.nginx_curl
+                        .push(transfers::files_curl(&dir, &nginx.base, &names).await?);
+                    runs.zip_curl.push(transfers::zip_curl(&zip).await?);
+                }
             }
-            let mut received = 0u64;
-            while let Some(chunk) = response.chunk().await? {
-                received += chunk.len() as u64;
-            }
-            let zip_secs = started.elapsed().as_secs_f64();
-            let peak = sampler.finish().await;
+            let peaks = sampler.finish_peaks().await;
             let after = service.memory()?;
-            if (received as f64) < total {
-                bail!("zip of {received} bytes, shorter than its {total} bytes of files");
+            let (requests, connections) = nginx.requests();
+            drop(nginx);
+            for t in runs.nginx.iter().chain(&runs.nginx_curl) {
+                if (t.bytes as f64) < total {
+                    bail!("nginx sent {} bytes of the {total} of the files", t.bytes);
+                }
             }
-            let zip_rate = received as f64 / MIB / zip_secs;
+            let served = format!(
+                "nginx served {requests} requests over {connections} connection(s) \
+                 ({ROUNDS} rounds × {} client(s))",
+                if curl { 2 } else { 1 }
+            );
+            let mut rows = vec![runs.row("reqwest", &runs.zip, &runs.nginx, &served)?];
+            if curl {
+                rows.push(runs.row("curl", &runs.zip_curl, &runs.nginx_curl, &served)?);
+            }
+            let zip_best = Transfer::best(&runs.zip).ok_or_else(|| anyhow!("no zip timed"))?;
             let copy_rate = total / MIB / copy_secs;
-            let increase = peak.saturating_sub(before.rss) as f64 / MIB;
-            Ok(vec![
+            rows.push(
                 Row::ratio(
                     "zip",
-                    "GET /download throughput",
-                    zip_rate,
+                    "GET /download throughput vs plain copy",
+                    zip_best.rate() / MIB,
                     "MiB/s",
                     "plain copy over loopback MiB/s",
                     copy_rate,
                     0.8,
                 )
                 .note(format!(
-                    "{count} files of 2 MiB ({:.0} MiB), zip {received} bytes in {zip_secs:.2} s, \
-                     plain copy over loopback in {copy_secs:.2} s (page cache warm for both); \
-                     its first byte, for which every CRC-32 was measured, took \
-                     {first_plan_secs:.2} s",
+                    "{count} files of 2 MiB ({:.0} MiB) copied one after the other through a \
+                     loopback socket in {copy_secs:.2} s (page cache warm); the zip's first \
+                     byte, for which every CRC-32 was measured, took {first_plan_secs:.2} s",
                     total / MIB
                 )),
+            );
+            let increase = peaks.rss.saturating_sub(before.rss) as f64 / MIB;
+            let anon_increase = peaks.anon.saturating_sub(before.anon) as f64 / MIB;
+            let streams = runs.zip.len() + runs.zip_curl.len();
+            rows.push(
                 Row::report("zip", "RSS increase while streaming", increase, "MiB").note(format!(
-                    "VmRSS {:.1} MiB before, peak {:.1} MiB sampled every 10 ms; \
-                         VmHWM {:.1} → {:.1} MiB",
+                    "{streams} downloads of {:.0} MiB; VmRSS {:.1} MiB before (RssFile {:.1}), \
+                     peak {:.1} MiB sampled every 10 ms; VmHWM {:.1} → {:.1} MiB",
+                    zip.length() as f64 / MIB,
                     before.rss as f64 / MIB,
-                    peak as f64 / MIB,
+                    before.file as f64 / MIB,
+                    peaks.rss as f64 / MIB,
                     before.hwm as f64 / MIB,
                     after.hwm as f64 / MIB
                 )),
-            ])
+            );
+            rows.push(
+                Row::report(
+                    "zip",
+                    "RssAnon increase while streaming",
+                    anon_increase,
+                    "MiB",
+                )
+                .note(format!(
+                    "RssAnon {:.1} MiB before, peak {:.1} MiB, {:.1} MiB after",
+                    before.anon as f64 / MIB,
+                    peaks.anon as f64 / MIB,
+                    after.anon as f64 / MIB
+                )),
+            );
+            Ok(rows)
         },
     )
     .await
+}
+
+/// Every timed transfer, by side and client.
+#[derive(Default)]
+struct Runs {
+    zip: Vec<Transfer>,
+    nginx: Vec<Transfer>,
+    zip_curl: Vec<Transfer>,
+    nginx_curl: Vec<Transfer>,
+}
+
+impl Runs {
+    /// The row of one client: the best zip against the best nginx, every run in the notes.
+    fn row(&self, client: &str, zip: &[Transfer], nginx: &[Transfer], served: &str) -> Result<Row> {
+        let (Some(z), Some(n)) = (Transfer::best(zip), Transfer::best(nginx)) else {
+            bail!("no {client} transfer timed");
+        };
+        let rates = |runs: &[Transfer]| {
+            runs.iter()
+                .map(|t| format!("{:.0}", t.rate() / MIB))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        Ok(Row::ratio(
+            "zip",
+            &format!("GET /download throughput ({client})"),
+            z.rate() / MIB,
+            "MiB/s",
+            &format!("nginx sendfile, same files, {client}, one connection MiB/s"),
+            n.rate() / MIB,
+            TARGET,
+        )
+        .note(format!(
+            "best of {ROUNDS}: zip {} bytes in {:.2} s (runs {} MiB/s), nginx {} bytes in \
+             {:.2} s (runs {} MiB/s); {served}",
+            z.bytes,
+            z.secs,
+            rates(zip),
+            n.bytes,
+            n.secs,
+            rates(nginx)
+        )))
+    }
 }
 
 /// `count` files of 2 MiB of pseudo-random bytes (incompressible, distinct).
