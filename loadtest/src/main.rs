@@ -13,6 +13,7 @@ mod report;
 mod scenarios;
 mod service;
 mod stalled;
+mod wrk;
 
 use anyhow::{Result, bail};
 use clap::{Parser, ValueEnum};
