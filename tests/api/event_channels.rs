@@ -107,6 +107,15 @@ fn event_of(id: i64) -> OrderEvent {
     }
 }
 
+/// Waits until the new channel `name` has stored where it starts (the newest event then).
+async fn started(app: &TestApp, name: &str) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while app.state.store.event_cursor(name).await.unwrap().is_none() {
+        assert!(Instant::now() < deadline, "{name} never started");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 async fn until(what: &str, check: impl Fn() -> bool) {
     let deadline = Instant::now() + Duration::from_secs(10);
     while !check() {
@@ -121,14 +130,21 @@ async fn a_channel_gets_every_event_once_in_order_and_resumes_from_its_cursor(ap
     let first = Recorder::new("recorder");
     let task = run_channel(&feed, first.clone());
     // A new channel starts at the newest event: 1..4 are history.
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    started(&app, "recorder").await;
     tell(&app, 10..15).await;
     until("the channel gets the new events", || {
         first.seen().len() == 5
     })
     .await;
     assert_eq!(first.seen(), vec![10, 11, 12, 13, 14]);
-    // Stopped, events meanwhile, started again: it resumes from its stored cursor.
+    // Stopped once its cursor is stored (a channel stopped before that gets the batch again:
+    // delivery is at least once), events meanwhile, started again: it resumes from there.
+    let head = app.state.store.last_event_id().await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while app.state.store.event_cursor("recorder").await.unwrap() != Some(head) {
+        assert!(Instant::now() < deadline, "the cursor is never stored");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     task.abort();
     drop(feed);
     tell(&app, 20..23).await;
@@ -149,7 +165,7 @@ async fn a_channel_that_stops_part_way_gets_the_rest_again(app: TestApp) {
     let channel = Recorder::new("picky");
     channel.refuse.lock().unwrap().extend([32, 32]);
     let _task = run_channel(&feed, channel.clone());
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    started(&app, "picky").await;
     tell(&app, 30..35).await;
     until("every event delivered", || channel.seen().len() == 5).await;
     assert_eq!(channel.seen(), vec![30, 31, 32, 33, 34]);

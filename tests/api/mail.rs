@@ -35,6 +35,9 @@ const SENDER: &str = "orders@regards.test";
 /// An SMTP server process writing each message it takes to a folder, killed when dropped.
 struct SmtpSink {
     port: u16,
+    /// The port, bound but not listening while the server is down: connections to it are
+    /// refused, and no other test's process can be given it meanwhile.
+    reserved: Option<tokio::net::TcpSocket>,
     folder: PathBuf,
     child: Option<Child>,
     /// Holds the folder (apart from the app's, which a test may replace).
@@ -45,12 +48,14 @@ impl SmtpSink {
     /// A sink that will listen on a free port, not started yet (the SMTP server is down).
     fn stopped() -> Self {
         let dir = tempfile::tempdir().expect("mailbox folder");
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
-            .port();
+        let reserved = tokio::net::TcpSocket::new_v4().expect("socket");
+        reserved
+            .bind(([127, 0, 0, 1], 0).into())
+            .expect("a free port");
+        let port = reserved.local_addr().expect("bound").port();
         Self {
             port,
+            reserved: Some(reserved),
             folder: dir.path().join("mailbox"),
             child: None,
             _dir: dir,
@@ -64,8 +69,14 @@ impl SmtpSink {
         sink
     }
 
+    /// Gives the port up, for a server of the test's own to listen on.
+    fn release(&mut self) {
+        self.reserved = None;
+    }
+
     /// Starts the server; returns once it listens.
     async fn start(&mut self) {
+        self.release();
         let venv = std::env::var("REGARDS_ORDER_SMTP_VENV").map_or_else(
             |_| {
                 PathBuf::from(std::env::var("HOME").expect("HOME"))
@@ -366,6 +377,7 @@ async fn mail_channel(app: &TestApp) -> Value {
 async fn creation_email_outlives_a_stalled_smtp_server(app: TestApp) {
     // A server that takes connections and never answers.
     let mut sink = SmtpSink::stopped();
+    sink.release();
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", sink.port))
         .await
         .expect("stalling server");
