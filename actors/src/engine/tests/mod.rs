@@ -241,8 +241,7 @@ async fn sub_orders_waiting_for_a_busy_storage_start_in_turn_and_a_paused_one_gi
     // Two more orders, activated while the storage's only place is taken: both wait.
     journal.add_order(2, "b@x.fr", 1, tomorrow());
     journal.add_order(3, "c@x.fr", 1, tomorrow());
-    engine.view(&tenant(), 2).await.unwrap();
-    engine.view(&tenant(), 3).await.unwrap();
+    assert_eq!(engine.recover().await.unwrap(), 3);
     advance(Duration::from_millis(10)).await;
     assert_eq!(storage.calls.load(Ordering::SeqCst), 1, "2 and 3 wait");
     let paused = engine
