@@ -25,7 +25,8 @@ type Located = (i64, String, Option<Arc<dyn Storage>>);
 /// The run's files as work, each file's storage resolved once, as they are taken from the
 /// stream of the run's files (read a page at a time).
 pub(super) struct Works<S> {
-    files: Pin<Box<S>>,
+    /// Fused: a batch may ask for one file past the last.
+    files: Pin<Box<futures::stream::Fuse<S>>>,
     storages: Arc<dyn StorageResolver>,
     /// A file taken to see whether it joins the batch, and its storage.
     next: Option<Located>,
@@ -34,7 +35,7 @@ pub(super) struct Works<S> {
 impl<S: Stream<Item = (i64, String)>> Works<S> {
     pub(super) fn new(files: S, storages: Arc<dyn StorageResolver>) -> Self {
         Self {
-            files: Box::pin(files),
+            files: Box::pin(files.fuse()),
             storages,
             next: None,
         }
