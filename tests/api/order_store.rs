@@ -1025,17 +1025,31 @@ async fn order_files_streams_every_file_by_id(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(ids, (1..=2_000).map(|i| 2 * i).collect::<Vec<_>>());
-    // What a retrieval run reads: ids and locations of one sub-order, by id.
-    let locations = store.suborder_locations(&t, 1, 30).await.unwrap();
+    // What a retrieval run reads: ids and locations of one sub-order, by id, a page at a
+    // time.
     let expected: Vec<(i64, String)> = files
         .iter()
         .filter(|f| f.suborder_id == 30)
         .map(|f| (f.id, f.url.clone()))
         .collect();
+    let mut locations = Vec::new();
+    let mut after = 0;
+    loop {
+        let page = store
+            .suborder_locations(&t, 1, 30, after, 300)
+            .await
+            .unwrap();
+        assert!(page.len() <= 300);
+        let Some((last, _)) = page.last() else { break };
+        after = *last;
+        locations.extend(page);
+    }
     assert_eq!(locations, expected);
+    let from_the_middle = store.suborder_locations(&t, 1, 30, 1_000, 2).await.unwrap();
+    assert_eq!(from_the_middle, expected[500..502]);
     assert!(
         store
-            .suborder_locations(&other_tenant(), 1, 30)
+            .suborder_locations(&other_tenant(), 1, 30, 0, 300)
             .await
             .unwrap()
             .is_empty()

@@ -73,6 +73,8 @@ impl Engine {
             slots,
             config,
             health,
+            run_queue: super::order::RunQueue::default(),
+            alarms: super::order::Alarms::default(),
             owner: OnceLock::new(),
             restarts: std::sync::atomic::AtomicU64::new(0),
         });

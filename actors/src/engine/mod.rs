@@ -42,6 +42,10 @@ pub(crate) struct EngineDeps {
     pub config: EngineConfig,
     /// Whether the database takes writes now.
     pub health: Arc<DatabaseHealth>,
+    /// Sub-orders waiting for their storage to admit their retrieval run.
+    pub run_queue: order::RunQueue,
+    /// Expiration and idleness alarms of the order actors.
+    pub alarms: order::Alarms,
     /// Told when an order actor stops on its own (set once the registry is started).
     owner: OnceLock<order::OrderOwner>,
     /// Order actors re-created after they died.

@@ -107,12 +107,15 @@ pub trait OrderJournal: ChangeWriter + Send + Sync {
     /// The order row and its dataset tasks, or None.
     async fn order_header(&self, tenant: &Tenant, id: i64) -> StoreResult<Option<ListedOrder>>;
 
-    /// The id and location of each file of a sub-order, by id: what a retrieval run keeps.
+    /// The id and location of the first `limit` files of a sub-order whose id is above
+    /// `after`, by id: the page a retrieval run reads next.
     async fn suborder_locations(
         &self,
         tenant: &Tenant,
         order_id: i64,
         suborder_id: i64,
+        after: i64,
+        limit: u32,
     ) -> StoreResult<Vec<(i64, String)>>;
 
     /// Orders an engine restart must re-activate: PENDING, RUNNING, PAUSED, and DONE /

@@ -41,8 +41,10 @@ impl OrderJournal for SqlStore {
         tenant: &Tenant,
         order_id: i64,
         suborder_id: i64,
+        after: i64,
+        limit: u32,
     ) -> StoreResult<Vec<(i64, String)>> {
-        self.read_suborder_locations(tenant, order_id, suborder_id)
+        self.read_suborder_locations(tenant, order_id, suborder_id, after, limit)
             .await
     }
 

@@ -123,14 +123,19 @@ impl SqlStore {
         tenant: &Tenant,
         order_id: i64,
         suborder_id: i64,
+        after: i64,
+        limit: u32,
     ) -> StoreResult<Vec<(i64, String)>> {
         sqlx::query_as(
             "SELECT id, url FROM order_files \
-             WHERE tenant = $1 AND order_id = $2 AND suborder_id = $3 ORDER BY id",
+             WHERE tenant = $1 AND order_id = $2 AND suborder_id = $3 AND id > $4 \
+             ORDER BY id LIMIT $5",
         )
         .bind(tenant.as_str())
         .bind(order_id)
         .bind(suborder_id)
+        .bind(after)
+        .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await
         .map_err(store_error)

@@ -1,43 +1,37 @@
-//! Expiration: one timer per order, armed at its expiration date; expiring drops the
-//! order's files in one committed change, and waits while the database is down.
+//! Expiration: one alarm per order in the engine's shared wheel, set at its expiration date;
+//! expiring drops the order's files in one committed change, and waits while the database is
+//! down.
 
 use super::OrderActor;
+use super::alarms::Alarm;
 use crate::ports::OrderChange;
 use actix::prelude::*;
 use chrono::Utc;
 use std::time::Duration;
+use tokio::time::Instant;
 
 /// Pause before an expiration that found the database down is tried again.
 const EXPIRY_RETRY_AFTER: Duration = Duration::from_secs(1);
 
-/// The expiration date is reached (internal).
-#[derive(Message)]
-#[rtype(result = "()")]
-pub(super) struct Expire;
-
 impl OrderActor {
-    /// Arms (or re-arms) the timer that expires the order at its expiration date.
+    /// Sets the alarm that expires the order at its expiration date. An alarm set for an
+    /// earlier date stays in the wheel: when it rings, the order finds it has not expired.
     pub(super) fn schedule_expiry(&mut self, ctx: &mut Context<Self>) {
-        if let Some(handle) = self.expiry.take() {
-            ctx.cancel_future(handle);
-        }
         let Some(date) = self.order.header.expiration_date else {
             return;
         };
         let wait = (date - Utc::now()).to_std().unwrap_or(Duration::ZERO);
-        self.expiry = Some(ctx.run_later(wait, |_, ctx| {
-            ctx.notify(Expire);
-        }));
+        self.set_alarm(Instant::now() + wait, Alarm::Expire, ctx);
     }
-}
 
-impl Handler<Expire> for OrderActor {
-    type Result = ();
-
-    fn handle(&mut self, _: Expire, ctx: &mut Self::Context) {
+    /// The expiration alarm rang: expires the order if its date is reached.
+    pub(super) fn expire(&mut self, ctx: &mut Context<Self>) {
+        if !self.order.is_expired_at(Utc::now()) {
+            return;
+        }
         if !self.deps.health.is_up() {
             // Expiring changes the database: wait for it rather than expire in memory only.
-            ctx.run_later(EXPIRY_RETRY_AFTER, |_, ctx| ctx.notify(Expire));
+            self.set_alarm(Instant::now() + EXPIRY_RETRY_AFTER, Alarm::Expire, ctx);
             return;
         }
         let before = self.order.header.clone();

@@ -27,9 +27,8 @@ impl OrderActor {
     /// user when `keep_waiting`.
     pub(super) fn stop_retrievals(&mut self, keep_waiting: bool) {
         self.generation += 1;
-        for token in self.runs.values() {
-            token.cancel();
-        }
+        // A queued run has no task to tell its end: it is forgotten now.
+        self.runs.retain(|_, run| run.cancel());
         let keep: Vec<i64> = if keep_waiting {
             self.order
                 .suborders()

@@ -2,6 +2,7 @@
 //! the aggregate; acknowledged changes are committed before the answer, background ones are
 //! batched by the persistence actors.
 
+mod alarms;
 mod coverage;
 mod creation;
 mod events;
@@ -11,11 +12,13 @@ mod messages;
 mod owner;
 mod results;
 mod retrieval;
+mod run_queue;
 mod scheduling;
 mod view;
 mod work;
 mod writes;
 
+pub(crate) use alarms::Alarms;
 pub use coverage::Download;
 #[cfg(feature = "fault-injection")]
 pub(crate) use messages::Crash;
@@ -24,6 +27,7 @@ pub(crate) use messages::{
 };
 pub use messages::{Action, ActorInfo, OrderSnapshot, Requester};
 pub(crate) use owner::{OrderOwner, Passivated, Reload};
+pub(crate) use run_queue::RunQueue;
 pub(crate) use view::PublishedView;
 
 use crate::domain::order::{FileState, Order, OrderKind, OrderStatus};
@@ -36,7 +40,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 // tokio's clock, so that idleness follows a paused clock in tests.
 use tokio::time::Instant;
-use tokio_util::sync::CancellationToken;
 
 /// Counters shared with the engine (which counts calls in flight) and with retrieval tasks.
 #[derive(Debug, Default)]
@@ -57,7 +60,8 @@ pub(crate) struct OrderActor {
     restarts: u32,
     /// Bumped whenever runs are cancelled, so that late results are ignored.
     generation: u64,
-    runs: HashMap<i64, CancellationToken>,
+    /// Runs of the sub-orders holding a slot, queued or started.
+    runs: HashMap<i64, retrieval::RunEntry>,
     /// Sub-orders holding one of the user's slots.
     granted: HashSet<i64>,
     creating: bool,
@@ -78,7 +82,6 @@ pub(crate) struct OrderActor {
     flush_scheduled: bool,
     last_persisted: Option<DateTime<Utc>>,
     last_activity: Instant,
-    expiry: Option<SpawnHandle>,
     /// What the outbox was told of this order.
     events: events::EventState,
 }
@@ -113,7 +116,6 @@ impl OrderActor {
             flush_scheduled: false,
             last_persisted: None,
             last_activity: Instant::now(),
-            expiry: None,
             events: events::EventState::of(&order.header),
             order,
         }
@@ -146,16 +148,28 @@ impl OrderActor {
         self.last_activity = Instant::now();
     }
 
+    /// Sets an alarm in the engine's shared wheel.
+    fn set_alarm(&self, at: Instant, alarm: alarms::Alarm, ctx: &mut Context<Self>) {
+        let actor = ctx.address().downgrade();
+        self.deps.alarms.set(at, actor, alarm);
+    }
+
     /// Checks now and then whether the order has nothing left to do and has been idle long
     /// enough; then it leaves memory (its state is in the database).
     fn watch_idleness(&mut self, ctx: &mut Context<Self>) {
         let after = self.deps.config.passivate_after;
         let every = (after / 2).clamp(Duration::from_millis(100), Duration::from_secs(30));
-        ctx.run_interval(every, move |act, ctx| {
-            if act.is_idle_candidate() && act.last_activity.elapsed() >= after {
-                act.leave(ctx);
-            }
-        });
+        self.set_alarm(Instant::now() + every, alarms::Alarm::CheckIdle, ctx);
+    }
+
+    fn check_idleness(&mut self, ctx: &mut Context<Self>) {
+        if self.is_idle_candidate()
+            && self.last_activity.elapsed() >= self.deps.config.passivate_after
+        {
+            self.leave(ctx);
+        } else {
+            self.watch_idleness(ctx);
+        }
     }
 
     /// Stops so as to be re-created from the database once it is up: memory went ahead of
@@ -232,8 +246,19 @@ impl Actor for OrderActor {
     }
 
     fn stopped(&mut self, _: &mut Self::Context) {
-        for token in self.runs.values() {
-            token.cancel();
+        for run in self.runs.values() {
+            run.cancel();
+        }
+    }
+}
+
+impl Handler<alarms::Alarm> for OrderActor {
+    type Result = ();
+
+    fn handle(&mut self, alarm: alarms::Alarm, ctx: &mut Self::Context) {
+        match alarm {
+            alarms::Alarm::Expire => self.expire(ctx),
+            alarms::Alarm::CheckIdle => self.check_idleness(ctx),
         }
     }
 }

@@ -64,10 +64,13 @@ impl Handler<RunEnded> for OrderActor {
     type Result = ();
 
     fn handle(&mut self, msg: RunEnded, ctx: &mut Self::Context) {
-        if msg.generation == self.generation {
-            self.runs.remove(&msg.suborder_id);
-        } else {
-            // A cancelled run: its token is already cancelled, forget it.
+        // A cancelled run's entry is forgotten too, unless a newer run of the sub-order
+        // replaced it.
+        if self
+            .runs
+            .get(&msg.suborder_id)
+            .is_some_and(|run| run.generation() == msg.generation)
+        {
             self.runs.remove(&msg.suborder_id);
         }
         let still_pending = self

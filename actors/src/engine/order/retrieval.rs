@@ -1,11 +1,13 @@
-//! A sub-order's retrieval run: asks each pending file's storage to make it available,
-//! a bounded number at a time (an online disk checks its files in batches), and reports the
-//! results to the actor. No file is read here: its CRC-32 is measured by the first zip that
-//! holds it, which records it for the next. While the database is down a run starts no new
-//! file: the progress kept in memory until the database is back stays bounded by the
-//! retrievals already under way.
+//! A sub-order's retrieval run: queued (an entry in its storage's queue, no task) until the
+//! storage admits it, then a task that reads its pending files' ids and locations a page at a
+//! time, asks each file's storage to make it available, a bounded number at a time (an online
+//! disk checks its files in batches), and reports the results to the actor. No file is read
+//! here: its CRC-32 is measured by the first zip that holds it, which records it for the next.
+//! While the database is down a run starts no new file: the progress kept in memory until the
+//! database is back stays bounded by the retrievals already under way.
 
 use super::results::{FileRetrieved, RunEnded};
+use super::run_queue::RunAdmitted;
 use super::work::{Work, Works};
 use super::{ActorGauges, OrderActor};
 use crate::domain::Tenant;
@@ -14,8 +16,7 @@ use crate::engine::health::DatabaseHealth;
 use crate::ports::{Admission, OrderJournal, Storage, StorageResolver};
 use actix::prelude::*;
 use futures::future::BoxFuture;
-use futures::{FutureExt, StreamExt};
-use std::collections::HashSet;
+use futures::{FutureExt, Stream, StreamExt};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -40,6 +41,31 @@ impl Drop for InFlight {
 /// One file's result: made available, or the reason it was not.
 type Retrieved = (i64, Result<(), String>);
 
+/// Files whose ids and locations a run reads from the database at a time.
+const PAGE: u32 = 64;
+
+/// A sub-order's run as its actor tracks it: queued for its storage's admission (no task
+/// yet), or started.
+pub(super) struct RunEntry {
+    /// The actor's generation when the run was queued.
+    generation: u64,
+    /// Cancels the started run's task; None while queued.
+    token: Option<CancellationToken>,
+}
+
+impl RunEntry {
+    /// The actor's generation when the run was queued.
+    pub(super) fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    /// Cancels the run's task, if started; answers whether it was (a queued run has no task
+    /// that will tell its end).
+    pub(super) fn cancel(&self) -> bool {
+        self.token.as_ref().map(CancellationToken::cancel).is_some()
+    }
+}
+
 /// What a run needs, moved into its task so that it borrows nothing from the actor.
 struct Run {
     addr: Addr<OrderActor>,
@@ -47,8 +73,8 @@ struct Run {
     tenant: Tenant,
     order_id: i64,
     suborder_id: i64,
-    /// Files still PENDING when the run started.
-    pending: HashSet<i64>,
+    /// Ids of the files still PENDING when the run started, ascending.
+    pending: Vec<i64>,
     store: Arc<dyn OrderJournal>,
     health: Arc<DatabaseHealth>,
     storages: Arc<dyn StorageResolver>,
@@ -59,25 +85,93 @@ struct Run {
 }
 
 impl OrderActor {
-    /// Starts retrieving the pending files of a sub-order holding a slot.
-    pub(super) fn start_run(&mut self, suborder_id: i64, ctx: &mut Context<Self>) {
-        let token = CancellationToken::new();
-        self.runs.insert(suborder_id, token.clone());
-        self.publish();
-        let pending = self
-            .order
+    /// Ids of a sub-order's files still PENDING, ascending.
+    fn pending_of(&self, suborder_id: i64) -> Vec<i64> {
+        self.order
             .files_of(suborder_id)
             .iter()
             .filter(|f| f.state == FileState::Pending)
             .map(|f| f.id)
-            .collect();
+            .collect()
+    }
+
+    /// Queues the run of a sub-order holding a slot on the storage of its first pending
+    /// file: it starts when that storage admits it. Until then it costs a queue entry, not a
+    /// task holding its files' locations.
+    pub(super) fn start_run(&mut self, suborder_id: i64, ctx: &mut Context<Self>) {
+        let generation = self.generation;
+        let entry = RunEntry {
+            generation,
+            token: None,
+        };
+        self.runs.insert(suborder_id, entry);
+        self.publish();
+        let first = self
+            .order
+            .files_of(suborder_id)
+            .iter()
+            .find(|f| f.state == FileState::Pending)
+            .map(|f| f.id);
+        let Some(first) = first else {
+            // Nothing to retrieve: the run ends at once.
+            self.begin_run(suborder_id, Admission::immediate(), ctx);
+            return;
+        };
+        let store = self.deps.store.clone();
+        let (tenant, order_id) = (self.order.tenant.clone(), self.id());
+        let read = async move {
+            store
+                .suborder_locations(&tenant, order_id, suborder_id, first - 1, 1)
+                .await
+        };
+        ctx.spawn(read.into_actor(self).map(move |read, act, ctx| {
+            if !act.is_queued(suborder_id, generation) {
+                return;
+            }
+            let storage = match read {
+                Ok(files) => files
+                    .first()
+                    .and_then(|(_, url)| act.deps.storages.resolve(url)),
+                Err(e) => {
+                    tracing::warn!(order_id, suborder_id, error = %e, "cannot read a sub-order's first file");
+                    None
+                }
+            };
+            match storage {
+                Some(storage) => {
+                    let actor = ctx.address().downgrade();
+                    act.deps.run_queue.enqueue(storage, actor, generation, suborder_id);
+                }
+                // The run reports the missing storage (or reads again) file by file.
+                None => act.begin_run(suborder_id, Admission::immediate(), ctx),
+            }
+        }));
+    }
+
+    /// Whether the sub-order's run is queued, for this generation, and not started.
+    fn is_queued(&self, suborder_id: i64, generation: u64) -> bool {
+        generation == self.generation
+            && self
+                .runs
+                .get(&suborder_id)
+                .is_some_and(|r| r.generation == generation && r.token.is_none())
+    }
+
+    /// Starts the task of an admitted run: `admission` is for its first file.
+    fn begin_run(&mut self, suborder_id: i64, admission: Admission, ctx: &mut Context<Self>) {
+        let token = CancellationToken::new();
+        let entry = RunEntry {
+            generation: self.generation,
+            token: Some(token.clone()),
+        };
+        self.runs.insert(suborder_id, entry);
         let run = Run {
             addr: ctx.address(),
             generation: self.generation,
             tenant: self.order.tenant.clone(),
             order_id: self.id(),
             suborder_id,
-            pending,
+            pending: self.pending_of(suborder_id),
             store: self.deps.store.clone(),
             health: self.deps.health.clone(),
             storages: self.deps.storages.clone(),
@@ -85,18 +179,27 @@ impl OrderActor {
             keep: Duration::from_secs(u64::from(self.keep_hours()) * 3600),
             concurrency: self.deps.config.retrievals_per_suborder.max(1),
         };
-        actix::spawn(run.execute(token));
+        actix::spawn(run.execute(token, admission));
+    }
+}
+
+impl Handler<RunAdmitted> for OrderActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: RunAdmitted, ctx: &mut Self::Context) {
+        // A run cancelled while queued lets its admission go back to the storage.
+        if self.is_queued(msg.suborder_id, msg.generation) {
+            self.begin_run(msg.suborder_id, msg.admission, ctx);
+        }
     }
 }
 
 impl Run {
     /// Retrieves every pending file until done or cancelled, then tells the actor.
-    async fn execute(self, token: CancellationToken) {
-        self.health.wait_until_up().await;
-        let files = self.locations().await;
+    async fn execute(self, token: CancellationToken, admission: Admission) {
         tokio::select! {
             () = token.cancelled() => {}
-            () = self.retrieve_all(files) => {}
+            () = self.retrieve_all(admission) => {}
         }
         self.addr.do_send(RunEnded {
             generation: self.generation,
@@ -104,34 +207,57 @@ impl Run {
         });
     }
 
-    /// Ids and locations of the files to retrieve: only those, so that a run waiting on a
-    /// tape costs little memory.
-    async fn locations(&self) -> Vec<(i64, String)> {
-        let (order_id, suborder_id) = (self.order_id, self.suborder_id);
-        let read = self
-            .store
-            .suborder_locations(&self.tenant, order_id, suborder_id)
-            .await;
-        match read {
-            Ok(mut files) => {
-                files.retain(|(id, _)| self.pending.contains(id));
-                files.shrink_to_fit();
-                files
-            }
-            Err(e) => {
-                tracing::error!(order_id, suborder_id, error = %e, "cannot read sub-order files");
-                Vec::new()
-            }
-        }
+    /// The pending files' ids and locations, read a page at a time as the retrievals go.
+    fn files(&self) -> impl Stream<Item = (i64, String)> + '_ {
+        let start = self.pending.first().map(|first| first - 1);
+        futures::stream::unfold(start, move |cursor| async move {
+            let page = self.page(cursor?).await;
+            Some(page)
+        })
+        .flat_map(futures::stream::iter)
     }
 
-    /// Retrieves `files`, `concurrency` pieces of work at a time, reporting the results of
-    /// each piece to the actor in one message.
-    async fn retrieve_all(&self, files: Vec<(i64, String)>) {
-        futures::stream::iter(Works::new(files, self.storages.clone()))
+    /// The pending files among the `PAGE` files after id `after`, and where the next page
+    /// starts (None: no pending file left after these).
+    async fn page(&self, after: i64) -> (Vec<(i64, String)>, Option<i64>) {
+        let (order_id, suborder_id) = (self.order_id, self.suborder_id);
+        self.health.wait_until_up().await;
+        let read = self
+            .store
+            .suborder_locations(&self.tenant, order_id, suborder_id, after, PAGE)
+            .await;
+        let mut files = match read {
+            Ok(files) => files,
+            Err(e) => {
+                tracing::error!(order_id, suborder_id, error = %e, "cannot read sub-order files");
+                return (Vec::new(), None);
+            }
+        };
+        let last_pending = self.pending.last().copied().unwrap_or(i64::MIN);
+        let next = match files.last() {
+            Some((id, _)) if files.len() >= PAGE as usize && *id < last_pending => Some(*id),
+            _ => None,
+        };
+        files.retain(|(id, _)| self.pending.binary_search(id).is_ok());
+        (files, next)
+    }
+
+    /// Retrieves the pending files, `concurrency` pieces of work at a time, reporting the
+    /// results of each piece to the actor in one message; `first` is the admission of the
+    /// first single file.
+    async fn retrieve_all(&self, first: Admission) {
+        let mut first = Some(first);
+        Works::new(self.files(), self.storages.clone())
+            .into_stream()
             // One piece at a time waits for its storage to admit it: a run queued on a busy
             // tape holds one waiting future, not one per file.
-            .then(|work| self.started(work))
+            .then(|work| {
+                let given = match work {
+                    Work::One(..) => first.take(),
+                    Work::Batch(..) => None,
+                };
+                self.started(work, given)
+            })
             .buffer_unordered(self.concurrency)
             .for_each(|results| {
                 // do_send: results to oneself are never dropped for a full mailbox.
@@ -144,15 +270,21 @@ impl Run {
             .await;
     }
 
-    /// The retrieval of `work`, once the database is up and its storage admits it.
-    async fn started(&self, work: Work) -> BoxFuture<'static, Vec<Retrieved>> {
+    /// The retrieval of `work`, once the database is up and its storage admits it (`given`:
+    /// the run's admission, taken by its first single file; a batch needs none).
+    async fn started(
+        &self,
+        work: Work,
+        given: Option<Admission>,
+    ) -> BoxFuture<'static, Vec<Retrieved>> {
         self.health.wait_until_up().await;
         let gauges = self.gauges.clone();
         match work {
             Work::One(file_id, url, storage) => {
-                let admission = match &storage {
-                    Some(storage) => storage.admit().await,
-                    None => Admission::immediate(),
+                let admission = match (given, &storage) {
+                    (Some(given), _) => given,
+                    (None, Some(storage)) => storage.admit().await,
+                    (None, None) => Admission::immediate(),
                 };
                 let one = retrieve(file_id, url, storage, admission, self.keep, gauges);
                 Box::pin(one.map(|retrieved| vec![retrieved]))

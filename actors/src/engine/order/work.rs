@@ -3,6 +3,8 @@
 //! the others go one by one, each waiting for its storage to admit it.
 
 use crate::ports::{Storage, StorageResolver};
+use futures::{Stream, StreamExt};
+use std::pin::Pin;
 use std::sync::Arc;
 
 /// Most files in one batch: the checks of a batch block one thread of the storage's pool, and
@@ -20,44 +22,51 @@ pub(super) enum Work {
 /// A file's id, location and storage (when one holds it).
 type Located = (i64, String, Option<Arc<dyn Storage>>);
 
-/// The run's files as work, each file's storage resolved once, as they are taken.
-pub(super) struct Works {
-    files: std::vec::IntoIter<(i64, String)>,
+/// The run's files as work, each file's storage resolved once, as they are taken from the
+/// stream of the run's files (read a page at a time).
+pub(super) struct Works<S> {
+    /// Fused: a batch may ask for one file past the last.
+    files: Pin<Box<futures::stream::Fuse<S>>>,
     storages: Arc<dyn StorageResolver>,
     /// A file taken to see whether it joins the batch, and its storage.
     next: Option<Located>,
 }
 
-impl Works {
-    pub(super) fn new(files: Vec<(i64, String)>, storages: Arc<dyn StorageResolver>) -> Self {
+impl<S: Stream<Item = (i64, String)>> Works<S> {
+    pub(super) fn new(files: S, storages: Arc<dyn StorageResolver>) -> Self {
         Self {
-            files: files.into_iter(),
+            files: Box::pin(files.fuse()),
             storages,
             next: None,
         }
     }
 
-    fn take(&mut self) -> Option<Located> {
-        self.next.take().or_else(|| {
-            let (id, url) = self.files.next()?;
-            let storage = self.storages.resolve(&url);
-            Some((id, url, storage))
+    /// The pieces of work, one after the other.
+    pub(super) fn into_stream(self) -> impl Stream<Item = Work> {
+        futures::stream::unfold(self, |mut works| async move {
+            let work = works.next_work().await?;
+            Some((work, works))
         })
     }
-}
 
-impl Iterator for Works {
-    type Item = Work;
+    async fn take(&mut self) -> Option<Located> {
+        if let Some(next) = self.next.take() {
+            return Some(next);
+        }
+        let (id, url) = self.files.next().await?;
+        let storage = self.storages.resolve(&url);
+        Some((id, url, storage))
+    }
 
-    fn next(&mut self) -> Option<Work> {
-        let (id, url, storage) = self.take()?;
+    async fn next_work(&mut self) -> Option<Work> {
+        let (id, url, storage) = self.take().await?;
         let storage = match storage {
             Some(storage) if storage.checks_in_batches() => storage,
             other => return Some(Work::One(id, url, other)),
         };
         let mut batch = vec![(id, url)];
         while batch.len() < BATCH {
-            match self.take() {
+            match self.take().await {
                 Some((id, url, Some(same))) if Arc::ptr_eq(&same, &storage) => {
                     batch.push((id, url));
                 }
@@ -145,7 +154,10 @@ mod tests {
         add("disk", 1);
         add("other", 1);
         add("nowhere", 1);
-        let shape: Vec<(String, usize)> = Works::new(files, Arc::new(resolver))
+        let works = Works::new(futures::stream::iter(files), Arc::new(resolver)).into_stream();
+        let works: Vec<Work> = futures::executor::block_on(works.collect());
+        let shape: Vec<(String, usize)> = works
+            .into_iter()
             .map(|work| match work {
                 Work::Batch(storage, files) => (storage.name().to_owned(), files.len()),
                 Work::One(_, url, storage) => {

@@ -216,6 +216,62 @@ async fn a_user_s_orders_share_his_slots_and_other_users_do_not_wait() {
 }
 
 #[actix_rt::test]
+async fn a_sub_order_of_more_files_than_a_page_retrieves_each_once() {
+    tokio::time::pause();
+    let journal = Journal::new();
+    journal.add_order(1, "a@x.fr", 150, tomorrow());
+    let storage = FakeStorage::new(ONLINE);
+    let engine = engine(config(), &journal, &storage);
+    engine.recover().await.unwrap();
+    advance(Duration::from_secs(3)).await;
+    assert_eq!(journal.files_in(1, FileState::Available), 150);
+    assert_eq!(storage.calls.load(Ordering::SeqCst), 150);
+}
+
+#[actix_rt::test]
+async fn sub_orders_waiting_for_a_busy_storage_start_in_turn_and_a_paused_one_gives_its_turn() {
+    tokio::time::pause();
+    let journal = Journal::new();
+    journal.add_order(1, "a@x.fr", 1, tomorrow());
+    let storage = FakeStorage::limited(TAPE, 1);
+    let engine = engine(config(), &journal, &storage);
+    engine.recover().await.unwrap();
+    advance(TAPE / 2).await;
+    assert_eq!(storage.in_flight.load(Ordering::SeqCst), 1);
+    // Two more orders, activated while the storage's only place is taken: both wait.
+    journal.add_order(2, "b@x.fr", 1, tomorrow());
+    journal.add_order(3, "c@x.fr", 1, tomorrow());
+    assert_eq!(engine.recover().await.unwrap(), 3);
+    advance(Duration::from_millis(10)).await;
+    assert_eq!(storage.calls.load(Ordering::SeqCst), 1, "2 and 3 wait");
+    let paused = engine
+        .act(&tenant(), 2, Action::Pause, owner("b@x.fr"))
+        .await
+        .unwrap();
+    assert_eq!(paused.header.status, OrderStatus::Paused);
+    assert!(
+        paused.effectively_paused,
+        "a waiting sub-order has nothing to stop"
+    );
+    advance(TAPE * 3).await;
+    assert_eq!(journal.files_in(1, FileState::Available), 1);
+    assert_eq!(
+        journal.files_in(3, FileState::Available),
+        1,
+        "2's turn went to 3"
+    );
+    assert_eq!(journal.files_in(2, FileState::Pending), 1, "paused");
+    assert_eq!(storage.calls.load(Ordering::SeqCst), 2);
+    engine
+        .act(&tenant(), 2, Action::Resume, owner("b@x.fr"))
+        .await
+        .unwrap();
+    advance(TAPE * 3).await;
+    assert_eq!(journal.files_in(2, FileState::Available), 1, "resumed");
+    assert_eq!(storage.calls.load(Ordering::SeqCst), 3);
+}
+
+#[actix_rt::test]
 async fn an_order_past_its_date_expires_and_its_files_go() {
     tokio::time::pause();
     let journal = Journal::new();

@@ -9,7 +9,7 @@ use crate::domain::order::{
 };
 use crate::engine::{Engine, EngineConfig};
 use crate::ports::{
-    ByteRange, ChangeWriter, CreationError, CreationPlan, CreationWrite, DatabaseProbe,
+    Admission, ByteRange, ChangeWriter, CreationError, CreationPlan, CreationWrite, DatabaseProbe,
     FileContent, ListedOrder, OrderBuilder, OrderChange, OrderJournal, OrderRef, Storage,
     StorageError, StorageResolver, StoreError, StoreResult, StoredOrder,
 };
@@ -214,13 +214,19 @@ impl OrderJournal for Journal {
         _: &Tenant,
         order_id: i64,
         suborder_id: i64,
+        after: i64,
+        limit: u32,
     ) -> StoreResult<Vec<(i64, String)>> {
         let orders = self.orders.lock().unwrap();
-        let files = orders.get(&order_id).map(|o| o.files.clone());
+        let mut files = orders
+            .get(&order_id)
+            .map(|o| o.files.clone())
+            .unwrap_or_default();
+        files.sort_by_key(|f| f.id);
         Ok(files
-            .unwrap_or_default()
             .iter()
-            .filter(|f| f.suborder_id == suborder_id)
+            .filter(|f| f.suborder_id == suborder_id && f.id > after)
+            .take(limit as usize)
             .map(|f| (f.id, format!("fake:{}", f.id)))
             .collect())
     }
@@ -267,6 +273,8 @@ impl OrderBuilder for NoBuilder {
 /// counts the calls under way.
 pub struct FakeStorage {
     delay: Duration,
+    /// Calls admitted at once, when limited (like a nearline storage's drives).
+    admissions: Option<Arc<tokio::sync::Semaphore>>,
     pub in_flight: AtomicUsize,
     pub calls: AtomicUsize,
 }
@@ -275,6 +283,17 @@ impl FakeStorage {
     pub fn new(delay: Duration) -> Arc<Self> {
         Arc::new(Self {
             delay,
+            admissions: None,
+            in_flight: AtomicUsize::new(0),
+            calls: AtomicUsize::new(0),
+        })
+    }
+
+    /// A storage admitting `admitted` calls at once.
+    pub fn limited(delay: Duration, admitted: usize) -> Arc<Self> {
+        Arc::new(Self {
+            delay,
+            admissions: Some(Arc::new(tokio::sync::Semaphore::new(admitted))),
             in_flight: AtomicUsize::new(0),
             calls: AtomicUsize::new(0),
         })
@@ -306,6 +325,13 @@ impl Storage for FakeStorage {
 
     fn owns(&self, location: &str) -> bool {
         location.starts_with("fake:")
+    }
+
+    async fn admit(&self) -> Admission {
+        match &self.admissions {
+            Some(admissions) => Admission::held(admissions.clone().acquire_owned().await.unwrap()),
+            None => Admission::immediate(),
+        }
     }
 
     async fn make_available(&self, _: &str, _: Duration) -> Result<(), StorageError> {
