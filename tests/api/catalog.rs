@@ -156,7 +156,8 @@ async fn cli_imports_a_static_catalog_folder(app: TestApp) {
     let (ok, stdout, stderr) = cli(
         &app,
         &["catalog", "import", "--tenant", "project1", &folder],
-    );
+    )
+    .await;
     assert!(ok, "import failed: {stderr}");
     assert!(
         stdout.contains("1 datasets, 2 objects, 6 files"),
@@ -177,7 +178,8 @@ async fn cli_imports_a_static_catalog_folder(app: TestApp) {
     let (ok, _, stderr) = cli(
         &app,
         &["catalog", "import", "--tenant", "project1", &folder],
-    );
+    )
+    .await;
     assert!(ok, "{stderr}");
     let token = app.user("u@x.fr");
     let basket = json(app.select(&token, &selection(Some(DS1), None)).await).await;
@@ -199,7 +201,8 @@ async fn cli_imports_a_large_item_collection(app: TestApp) {
     )
     .expect("write");
     let file = path.to_string_lossy().into_owned();
-    let (ok, stdout, stderr) = cli(&app, &["catalog", "import", "--tenant", "project1", &file]);
+    let (ok, stdout, stderr) =
+        cli(&app, &["catalog", "import", "--tenant", "project1", &file]).await;
     assert!(ok, "{stderr}");
     assert!(stdout.contains("20000 objects, 60000 files"), "{stdout}");
     let token = app.user("u@x.fr");
@@ -218,7 +221,7 @@ async fn cli_reports_bad_files(app: TestApp) {
     let path = app.path("broken.json");
     std::fs::write(&path, "{\"type\": \"Feature\",\n \"id\": ").expect("write");
     let file = path.to_string_lossy().into_owned();
-    let (ok, _, stderr) = cli(&app, &["catalog", "import", "--tenant", "project1", &file]);
+    let (ok, _, stderr) = cli(&app, &["catalog", "import", "--tenant", "project1", &file]).await;
     assert!(!ok);
     assert!(stderr.contains("line 2"), "{stderr}");
     let (ok, _, stderr) = cli(
@@ -230,7 +233,8 @@ async fn cli_reports_bad_files(app: TestApp) {
             "project1",
             "/no/such/file.json",
         ],
-    );
+    )
+    .await;
     assert!(!ok);
     assert!(stderr.contains("/no/such/file.json"), "{stderr}");
 }

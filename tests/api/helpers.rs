@@ -382,19 +382,28 @@ impl TestApp {
 }
 
 /// Runs the `regards-order` binary on this test's database; returns (success, stdout, stderr).
-pub fn cli(app: &TestApp, args: &[&str]) -> (bool, String, String) {
-    cli_with(app, args, &[])
+pub async fn cli(app: &TestApp, args: &[&str]) -> (bool, String, String) {
+    cli_with(app, args, &[]).await
 }
 
-/// Same as `cli`, with extra environment variables.
-pub fn cli_with(app: &TestApp, args: &[&str], env: &[(&str, &str)]) -> (bool, String, String) {
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_regards-order"))
+/// Same as `cli`, with extra environment variables. The process is waited for on a blocking
+/// thread: the test's thread also runs the service's actors, and blocking it while one of them
+/// holds SQLite's write lock would keep the command waiting for that lock until it gives up.
+pub async fn cli_with(
+    app: &TestApp,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> (bool, String, String) {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_regards-order"));
+    command
         .args(args)
         .env("REGARDS_ORDER_DATABASE_URL", &app.database_url)
         .env("REGARDS_ORDER_DATA_DIR", app.dir.path().join("data"))
         .env_remove("REGARDS_ORDER_CONFIG")
-        .envs(env.iter().copied())
-        .output()
+        .envs(env.iter().copied());
+    let output = actix_web::rt::task::spawn_blocking(move || command.output())
+        .await
+        .expect("the command's thread")
         .expect("run regards-order");
     (
         output.status.success(),

@@ -156,7 +156,8 @@ async fn cli_token_is_accepted_by_the_service(app: TestApp) {
             "--role",
             "REGISTERED_USER",
         ],
-    );
+    )
+    .await;
     assert!(ok, "{stderr}");
     let token = stdout.trim();
     assert_eq!(
@@ -170,7 +171,8 @@ async fn cli_token_is_accepted_by_the_service(app: TestApp) {
         &[
             "token", "--tenant", TENANT, "--email", "x@x.fr", "--role", "ROOT",
         ],
-    );
+    )
+    .await;
     assert!(!ok);
     assert!(stderr.contains("unknown role"), "{stderr}");
 }
@@ -185,7 +187,7 @@ async fn migrate_is_idempotent(app: TestApp) {
     };
     for _ in 0..2 {
         let (ok, stdout, stderr) =
-            cli_with(&app, &["migrate"], &[("REGARDS_ORDER_DATABASE_URL", url)]);
+            cli_with(&app, &["migrate"], &[("REGARDS_ORDER_DATABASE_URL", url)]).await;
         assert!(ok, "{stderr}");
         assert!(stdout.contains("migrations applied"), "{stdout}");
     }
@@ -233,7 +235,7 @@ async fn serve_logs_its_real_address_and_warns_about_development_keys() {
 }
 
 /// Mints a user token with the CLI under `env`; returns it when the command succeeds.
-fn minted(app: &TestApp, env: &[(&str, &str)]) -> Result<String, String> {
+async fn minted(app: &TestApp, env: &[(&str, &str)]) -> Result<String, String> {
     let args = [
         "token",
         "--tenant",
@@ -243,7 +245,7 @@ fn minted(app: &TestApp, env: &[(&str, &str)]) -> Result<String, String> {
         "--role",
         "REGISTERED_USER",
     ];
-    let (ok, stdout, stderr) = cli_with(app, &args, env);
+    let (ok, stdout, stderr) = cli_with(app, &args, env).await;
     if ok {
         Ok(stdout.trim().to_owned())
     } else {
@@ -260,7 +262,9 @@ async fn configuration_layers_file_then_environment(app: TestApp) {
     .expect("write config");
     let file = file.to_string_lossy().into_owned();
     // The service runs with the default key: a token signed with the file's key is refused.
-    let from_file = minted(&app, &[("REGARDS_ORDER_CONFIG", &file)]).expect("token");
+    let from_file = minted(&app, &[("REGARDS_ORDER_CONFIG", &file)])
+        .await
+        .expect("token");
     assert_eq!(app.get_basket(&from_file).await.status(), 401);
     // The environment overrides the file: back to the service's key.
     let dev = regards_order::config::DEV_JWT_SECRET;
@@ -268,9 +272,11 @@ async fn configuration_layers_file_then_environment(app: TestApp) {
         ("REGARDS_ORDER_CONFIG", file.as_str()),
         ("REGARDS_ORDER_AUTH__JWT_SECRET", dev),
     ];
-    let from_env = minted(&app, &env).expect("token");
+    let from_env = minted(&app, &env).await.expect("token");
     assert_eq!(app.get_basket(&from_env).await.status(), 204);
     // A bad value stops the command with the reason.
-    let error = minted(&app, &[("REGARDS_ORDER_AUTH__JWT_SECRET", "short")]).expect_err("refused");
+    let error = minted(&app, &[("REGARDS_ORDER_AUTH__JWT_SECRET", "short")])
+        .await
+        .expect_err("refused");
     assert!(error.contains("at least 32 bytes"), "{error}");
 }

@@ -85,7 +85,16 @@ async fn logs_hold_no_password_nor_token(app: TestApp) {
     // At debug level the service logs the most lines (every request is logged at info).
     let debug = [("RUST_LOG", "info,regards_order=debug")];
     let data_dir = app.dir.path().join("data");
-    let service = ServiceProcess::start_with(&config, &database_url, &data_dir, &debug);
+    // Started on a blocking thread: this test's thread runs the in-process service on the same
+    // database, whose write lock the new process waits for when it connects.
+    let service = {
+        let database_url = database_url.clone();
+        actix_web::rt::task::spawn_blocking(move || {
+            ServiceProcess::start_with(&config, &database_url, &data_dir, &debug)
+        })
+        .await
+        .expect("the service starts")
+    };
     let token = app.token("u@x.fr", Role::RegisteredUser);
     let target = format!("/orders/public/files/1?orderToken={token}&scope={TENANT}");
     let refused = app
