@@ -125,9 +125,10 @@ impl SmtpSink {
             .collect()
     }
 
-    /// Waits (20 s at most) until `count` messages arrived; answers them.
+    /// Waits (60 s at most: on a loaded machine a send may time out and be retried after
+    /// its backoff) until `count` messages arrived; answers them.
     async fn wait_for(&self, count: usize) -> Vec<Value> {
-        let deadline = Instant::now() + Duration::from_secs(20);
+        let deadline = Instant::now() + Duration::from_secs(60);
         loop {
             let messages = self.messages();
             if messages.len() >= count {
