@@ -66,6 +66,43 @@ impl SubOrderCounts {
             .map(|(_, n, _)| n)
             .sum()
     }
+
+    /// Files of the sub-order.
+    pub fn files(&self) -> u64 {
+        self.states.iter().map(|(_, n, _)| n).sum()
+    }
+
+    /// Bytes of its files whose size is known.
+    pub fn bytes(&self) -> i64 {
+        self.states.iter().map(|(_, _, b)| b).sum()
+    }
+
+    /// The share of its bytes no longer waiting to be retrieved (of its files when no size is
+    /// known), 99 at most while a file is pending: the order's `percentCompleted` rule.
+    pub fn percent_completed(&self) -> u8 {
+        let pending = self.count(FileState::Pending);
+        let pending_bytes: i64 = self
+            .states
+            .iter()
+            .filter(|(state, _, _)| *state == FileState::Pending)
+            .map(|(_, _, b)| b)
+            .sum();
+        let share = |done: i128, all: i128| if all > 0 { 100 * done / all } else { 100 };
+        let percent = if self.bytes() > 0 {
+            share(
+                i128::from(self.bytes() - pending_bytes),
+                i128::from(self.bytes()),
+            )
+        } else {
+            share(i128::from(self.files() - pending), i128::from(self.files()))
+        };
+        let percent = if pending > 0 {
+            percent.min(99)
+        } else {
+            percent
+        };
+        u8::try_from(percent.clamp(0, 100)).unwrap_or(100)
+    }
 }
 
 /// A page of an order's sub-orders and how many it has.

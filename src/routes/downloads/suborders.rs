@@ -53,44 +53,22 @@ pub struct FilesTaskModel {
 }
 
 fn progress(order_id: i64, s: &SubOrderCounts) -> FilesTaskProgress {
-    let files_count: u64 = s.states.iter().map(|(_, n, _)| n).sum();
-    let files_size: i64 = s.states.iter().map(|(_, _, b)| b).sum();
     let pending = s.count(FileState::Pending);
-    let pending_size: i64 = s
-        .states
-        .iter()
-        .filter(|(state, _, _)| *state == FileState::Pending)
-        .map(|(_, _, b)| b)
-        .sum();
-    let share = |done: i128, all: i128| if all > 0 { 100 * done / all } else { 100 };
-    let percent = if files_size > 0 {
-        share(
-            i128::from(files_size - pending_size),
-            i128::from(files_size),
-        )
-    } else {
-        share(i128::from(files_count - pending), i128::from(files_count))
-    };
-    let percent = if pending > 0 {
-        percent.min(99)
-    } else {
-        percent
-    };
     let available_count = s.count(FileState::Available);
     FilesTaskProgress {
         id: s.suborder.id,
         order_id,
         dataset_task_id: s.suborder.dataset_task_id,
         external: s.suborder.external,
-        files_count,
+        files_count: s.files(),
         pending_count: pending,
         available_count,
         downloaded_count: s.count(FileState::Downloaded),
         files_in_error_count: s.count(FileState::Error)
             + s.count(FileState::ProcessingError)
             + s.count(FileState::DownloadError),
-        files_size,
-        percent_completed: u8::try_from(percent.clamp(0, 100)).unwrap_or(100),
+        files_size: s.bytes(),
+        percent_completed: s.percent_completed(),
         waiting_for_user: pending == 0 && available_count > 0,
     }
 }
