@@ -285,14 +285,15 @@ fn serve(
             .app_data(web::PayloadConfig::new(largest))
             .app_data(path_config())
             .app_data(query_config())
-            // First: it takes only the methods a documented path does not serve.
-            .configure(routes::method_not_allowed::configure)
             .configure(routes::configure)
             .default_service(web::to(|| async {
                 Err::<actix_web::HttpResponse, _>(ApiError::NotFound(Some(
                     "No such endpoint".into(),
                 )))
             }))
+            // Innermost: a documented path called with a method it does not serve is answered
+            // before routing, by the body guard, the metrics and the logs like any answer.
+            .wrap(from_fn(routes::method_not_allowed::refuse_unserved_methods))
             .wrap(from_fn(guard_body))
             .wrap(from_fn(observe))
             .wrap(TracingLogger::<RedactedRootSpan>::new())

@@ -79,7 +79,7 @@ impl Caller {
         }
         Ok(Self {
             tenant,
-            email: claims.email,
+            email: claims.email.clone(),
             role,
             request_id: String::new(),
         })

@@ -5,6 +5,7 @@ mod authorised;
 mod caller;
 mod order_token;
 mod token;
+mod verified_tokens;
 
 pub use crate::app::Role;
 pub use authorised::{Authorised, Required, roles};

@@ -8,7 +8,7 @@ use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::error::PayloadError;
 use actix_web::http::ConnectionType;
-use actix_web::http::header::CONTENT_LENGTH;
+use actix_web::http::header::{CONTENT_LENGTH, TRANSFER_ENCODING};
 use actix_web::middleware::Next;
 use actix_web::{Error, HttpMessage, HttpResponse, ResponseError, web};
 use bytes::Bytes;
@@ -73,6 +73,10 @@ pub async fn guard_body(
     else {
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
+    if !has_body(&req) {
+        // Nothing to limit: no timer and no guard for the most frequent requests (reads).
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    }
     let limit = limits.for_path(req.path());
     if declared_length(&req).is_some_and(|length| length > limit) {
         return Ok(req.into_response(too_large(limit)));
@@ -98,6 +102,15 @@ pub async fn guard_body(
 }
 
 /// The `Content-Length` the client announced, if any.
+/// Whether the request carries a body: HTTP/1.1 frames one only with a `Content-Length`
+/// (other than 0) or a `Transfer-Encoding` (RFC 9112, 6.3), and the server speaks nothing
+/// else.
+fn has_body(req: &ServiceRequest) -> bool {
+    let headers = req.headers();
+    headers.contains_key(TRANSFER_ENCODING)
+        || (headers.contains_key(CONTENT_LENGTH) && declared_length(req) != Some(0))
+}
+
 fn declared_length(req: &ServiceRequest) -> Option<usize> {
     req.headers()
         .get(CONTENT_LENGTH)?

@@ -3,6 +3,7 @@
 //! Which actor answers, and the messages it is sent, stay inside the engine.
 
 use super::error::EngineError;
+use super::order::Renderings;
 use super::order::{
     Act, Action, ActionError, Download, FilesDownloaded, GetOrder, OrderActor, OrderOwner,
     OrderSnapshot, RangeServed, RecordCrcs, Requester, SyncToStore,
@@ -111,15 +112,25 @@ impl Engine {
 
     /// Published view if the actor published one, else asks the active actor, else reads the
     /// store.
-    pub async fn view(&self, tenant: &Tenant, order_id: i64) -> Result<OrderSnapshot, EngineError> {
+    pub async fn view(
+        &self,
+        tenant: &Tenant,
+        order_id: i64,
+    ) -> Result<Arc<OrderSnapshot>, EngineError> {
         // Status reads are the most frequent request: an active order's actor publishes the
         // order at each change, read without a message (the message is the fallback before
         // the first publication).
-        if let Some(entry) = self.active(tenant, order_id) {
-            return match entry.view.get() {
-                Some(view) => Ok(view.as_ref().clone()),
-                None => self.call(tenant, order_id, || GetOrder).await,
-            };
+        // Only the published snapshot is taken from the entry (no copy of the actor's address).
+        let published = self
+            .map
+            .get(&(tenant.clone(), order_id))
+            .filter(|entry| entry.addr.connected())
+            .map(|entry| entry.view.get());
+        match published {
+            // Shared, not copied: readers keep what they derive from it with it.
+            Some(Some(view)) => return Ok(view),
+            Some(None) => return self.call(tenant, order_id, || GetOrder).await.map(Arc::new),
+            None => {}
         }
         let stored = self
             .deps
@@ -129,11 +140,12 @@ impl Engine {
             .map_err(EngineError::Store)?
             .ok_or(EngineError::NotFound)?;
         let effectively_paused = stored.header.status == OrderStatus::Paused;
-        Ok(OrderSnapshot {
+        Ok(Arc::new(OrderSnapshot {
             header: stored.header,
             tasks: stored.tasks,
             effectively_paused,
-        })
+            rendered: Renderings::default(),
+        }))
     }
 
     /// Has the active actor write what it has not written yet (Ok at once when not active),

@@ -20,7 +20,7 @@ pub use config::EngineConfig;
 pub use error::EngineError;
 pub use facade::Engine;
 pub use health::DatabaseHealth;
-pub use order::{Action, ActorInfo, Download, OrderSnapshot, Requester};
+pub use order::{Action, ActorInfo, Download, OrderSnapshot, RENDERINGS, Renderings, Requester};
 pub use persistence::{PersistError, PersistenceStatus};
 pub use slots::SlotsStatus;
 pub use status::{EngineStatus, RegistryFigures, RestartingOrder};

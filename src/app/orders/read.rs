@@ -4,8 +4,9 @@
 use super::OrderService;
 use crate::app::{AppError, AppResult, Requester};
 use regards_order_actors::domain::order::OrderStatus;
-use regards_order_actors::engine::OrderSnapshot;
+use regards_order_actors::engine::{OrderSnapshot, Renderings};
 use regards_order_actors::ports::{OrderFilter, OrderPage, OrderSort, PageRequest, StatusFilter};
+use std::sync::Arc;
 
 /// A page of orders and how many match in all.
 #[derive(Debug, Clone)]
@@ -24,6 +25,7 @@ impl From<OrderPage> for OrderListing {
                 effectively_paused: o.header.status == OrderStatus::Paused,
                 header: o.header,
                 tasks: o.tasks,
+                rendered: Renderings::default(),
             })
             .collect();
         Self {
@@ -36,7 +38,7 @@ impl From<OrderPage> for OrderListing {
 impl OrderService {
     /// The order: not found when unknown, forbidden unless the requester is its owner or a
     /// super-admin.
-    pub async fn get(&self, requester: &Requester, id: i64) -> AppResult<OrderSnapshot> {
+    pub async fn get(&self, requester: &Requester, id: i64) -> AppResult<Arc<OrderSnapshot>> {
         let snapshot = self.engine.view(&requester.tenant, id).await?;
         if !requester.may_read_orders_of(&snapshot.header.owner) {
             return Err(AppError::Forbidden(None));

@@ -9,7 +9,7 @@ use crate::http::{ApiError, JsonObject};
 use crate::state::AppState;
 use actix_web::{HttpResponse, post, web};
 use regards_order_actors::domain::order::{OrderHeader, OrderKind};
-use regards_order_actors::engine::OrderSnapshot;
+use regards_order_actors::engine::{OrderSnapshot, Renderings};
 use serde::Deserialize;
 
 /// Body of create and restart (`{}` is fine).
@@ -37,6 +37,7 @@ fn created(state: &AppState, caller: &Caller, header: OrderHeader) -> HttpRespon
         header,
         tasks: Vec::new(),
         effectively_paused: false,
+        rendered: Renderings::default(),
     };
     HttpResponse::Created().json(order_model(&state.public_url, caller.role, &order))
 }

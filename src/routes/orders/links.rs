@@ -5,6 +5,12 @@ use crate::auth::Role;
 use crate::http::Link;
 use regards_order_actors::domain::order::{DatasetTask, OrderHeader, OrderStatus};
 
+/// Which of an order's renderings `role` reads: the links depend on the role only through
+/// whether it is a super-admin's (the `remove` link), the rest of the body not at all.
+pub fn links_variant(role: Role) -> usize {
+    usize::from(role.is_super_admin())
+}
+
 /// The links of an order: `self`, `list`, then only the actions possible now and allowed to
 /// `role`.
 pub fn order_links(

@@ -23,9 +23,13 @@ use actix_web::web;
 use links::order_links;
 use regards_order_actors::engine::OrderSnapshot;
 
-/// Registers the resource (paths with fixed segments before the `{id}` ones).
+/// Registers the resource: paths with fixed segments before the `{id}` ones of the same
+/// method, the status read first.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(apply_order)
+    // The most frequent request; `/user/orders/{id}` takes no other GET path of this module
+    // (`/user/orders/apply` is a POST, `/user/orders/events` is registered before).
+    cfg.service(get_order)
+        .service(apply_order)
         .service(create_user_order)
         .service(create_app_order)
         .service(my_orders)
@@ -36,7 +40,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(remove_order)
         .service(restart_order)
         .service(retry_order)
-        .service(get_order)
         .service(delete_order);
 }
 

@@ -1,10 +1,13 @@
 //! `GET /user/orders/{id}`: one order; `GET /user/orders`: the caller's orders.
 
+use super::links::links_variant;
 use super::{order_model, orders_page};
 use crate::auth::{Authorised, roles};
 use crate::http::{ApiError, Paging};
 use crate::state::AppState;
+use actix_web::http::header::ContentType;
 use actix_web::{HttpRequest, HttpResponse, get, web};
+use bytes::Bytes;
 
 /// The order as its actor sees it when active, else as stored (404 when unknown, 403 when the
 /// caller is neither its owner nor a super-admin; both without body, as the original).
@@ -18,7 +21,18 @@ pub(crate) async fn get_order(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     let order = state.orders.get(&caller.requester(), *id).await?;
-    Ok(HttpResponse::Ok().json(order_model(&state.public_url, caller.role, &order)))
+    // Built once per published snapshot and kind of reader: an unchanged order read again
+    // answers the same bytes.
+    let body = order
+        .rendered
+        .get_or_render(links_variant(caller.role), || {
+            serde_json::to_vec(&order_model(&state.public_url, caller.role, &order))
+                .map(Bytes::from)
+        });
+    let body = body.map_err(|e| ApiError::internal(&format!("cannot write the order: {e}")))?;
+    Ok(HttpResponse::Ok()
+        .content_type(ContentType::json())
+        .body(body))
 }
 
 /// The caller's orders, DELETED ones excepted, newest first (page size 20 by default).

@@ -6,6 +6,7 @@ use super::messages::{
     Act, Action, ActionError, FilesDownloaded, GetOrder, Inspect, OrderSnapshot, RangeServed,
     RecordCrcs, SyncToStore,
 };
+use super::renderings::Renderings;
 use crate::domain::order::{FileState, OrderStatus, expiration_date, may_manage};
 use crate::engine::slots::ReleaseOrder;
 use crate::ports::OrderChange;
@@ -20,6 +21,7 @@ impl OrderActor {
             effectively_paused: self.order.header.status == OrderStatus::Paused
                 && self.runs.is_empty()
                 && !self.creating,
+            rendered: Renderings::default(),
         }
     }
 

@@ -1,6 +1,7 @@
 //! Messages of an order actor.
 
 use super::coverage::Download;
+use super::renderings::Renderings;
 use crate::domain::order::{DatasetTask, FileState, OrderHeader, Refusal};
 use crate::engine::persistence::PersistError;
 use actix::prelude::*;
@@ -36,6 +37,8 @@ pub struct OrderSnapshot {
     pub tasks: Vec<DatasetTask>,
     /// PAUSED and no retrieval in flight: resume is possible.
     pub effectively_paused: bool,
+    /// What readers built from this snapshot (empty when published).
+    pub rendered: Renderings,
 }
 
 /// Reads the order.

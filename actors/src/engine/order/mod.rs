@@ -10,6 +10,7 @@ mod expiry;
 mod handlers;
 mod messages;
 mod owner;
+mod renderings;
 mod results;
 mod retrieval;
 mod run_queue;
@@ -27,6 +28,7 @@ pub(crate) use messages::{
 };
 pub use messages::{Action, ActorInfo, OrderSnapshot, Requester};
 pub(crate) use owner::{OrderOwner, Passivated, Reload};
+pub use renderings::{RENDERINGS, Renderings};
 pub(crate) use run_queue::RunQueue;
 pub(crate) use view::PublishedView;
 
