@@ -221,12 +221,25 @@ async fn pause_and_resume_during_retrieval(app: TestApp) {
         (status, codes),
         (401, vec!["USER_NOT_ALLOWED_TO_MANAGE_ORDER".to_owned()])
     );
+    // Read twice before the change, once after: the answer follows the order.
+    for _ in 0..2 {
+        assert!(
+            link_rels(&app, &token, id)
+                .await
+                .contains(&"pause".to_owned())
+        );
+    }
     let (status, _) = app
         .lifecycle("PUT", &format!("/user/orders/pause/{id}"), &token)
         .await;
     assert_eq!(status, 200);
     let paused = app.order(&token, id).await;
     assert_eq!(paused["status"], "PAUSED");
+    assert!(
+        !link_rels(&app, &token, id)
+            .await
+            .contains(&"pause".to_owned())
+    );
     let (status, codes) = app
         .lifecycle("PUT", &format!("/user/orders/pause/{id}"), &token)
         .await;
@@ -307,6 +320,12 @@ async fn delete_and_remove(app: TestApp) {
     assert_eq!(deleted["status"], "DELETED");
     assert_eq!(deleted["availableFilesCount"], 0);
     assert_eq!(deleted["waitingForUser"], false);
+    // The same order read by its owner, a super-admin, then its owner again: each sees the
+    // links of his own role, whoever read it first.
+    for (reader, removable) in [(&token, false), (&super_admin, true), (&token, false)] {
+        let rels = link_rels(&app, reader, id).await;
+        assert_eq!(rels.contains(&"remove".to_owned()), removable, "{rels:?}");
+    }
     // Remove: super-admins only (an ADMIN's token is below the endpoint's role).
     let (status, _) = app
         .lifecycle("DELETE", &format!("/user/orders/remove/{id}"), &app.admin())
@@ -504,4 +523,17 @@ async fn my_orders_are_paged_newest_first_without_deleted(app: TestApp) {
         .map(|o| o["content"]["id"].as_i64().expect("id"))
         .collect();
     assert_eq!(listed, vec![ids[2], ids[1]]);
+}
+
+/// The `rel`s of the order's links as `reader` reads it.
+async fn link_rels(app: &TestApp, reader: &str, id: i64) -> Vec<String> {
+    let response = app.get_order(reader, id).await;
+    assert_eq!(response.status(), 200);
+    let body = json(response).await;
+    body["links"]
+        .as_array()
+        .expect("links")
+        .iter()
+        .map(|l| l["rel"].as_str().expect("rel").to_owned())
+        .collect()
 }
