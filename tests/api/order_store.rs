@@ -13,8 +13,9 @@ use regards_order_actors::domain::{
     ItemsSelection, Tenant,
 };
 use regards_order_actors::ports::{
-    FileFilter, FileOfOrder, FileSort, IdKind, LABEL_CONSTRAINT, OrderChange, OrderFilter,
-    OrderRef, OrderSort, PageRequest, StatusFilter, Store, StoreError,
+    FileFilter, FileOfOrder, FileSort, FileSummary, IdKind, LABEL_CONSTRAINT, OrderChange,
+    OrderFilter, OrderRef, OrderSort, PageRequest, SUMMARY_PAGE_ROWS, StatusFilter, Store,
+    StoreError,
 };
 use serde_json::json;
 use std::sync::Arc;
@@ -35,6 +36,7 @@ backend_tests!(
     file_of_order_gives_the_order_and_its_owner,
     files_page_filters_pages_and_sorts,
     order_files_streams_every_file_by_id,
+    file_summaries_stream_every_file_by_id_in_pages,
     record_crcs_are_read_back,
 );
 
@@ -1063,6 +1065,61 @@ async fn order_files_streams_every_file_by_id(app: TestApp) {
     let other_tenant = other_tenant();
     let theirs: Vec<_> = store
         .order_files(&other_tenant, 1, &all)
+        .try_collect()
+        .await
+        .unwrap();
+    assert!(theirs.is_empty());
+}
+
+async fn file_summaries_stream_every_file_by_id_in_pages(app: TestApp) {
+    let (store, t) = open(&app).await;
+    create(&*store, &t, U, &[1]).await;
+    // Two full pages and one more file, stored out of id order.
+    let count = 2 * i64::from(SUMMARY_PAGE_ROWS) + 1;
+    let tasks = [task(20, "A", count, 1)];
+    let suborders = [suborder(30, 20, false)];
+    let mut files: Vec<OrderFile> = (1..=count).map(|id| file(id, 30, 20)).collect();
+    // Values a page must carry intact, whatever the way a backend reads it.
+    files[0].filename = "quote\" \\ back<&>'\n\ttab é 中 🚀".into();
+    files[1].mime_type = None;
+    files[1].checksum = None;
+    files[2].size = Some(-1);
+    files[3].size = Some(i64::MAX);
+    files[4].checksum = Some(Checksum {
+        algorithm: String::new(),
+        value: "[1, \"not json\"]".into(),
+    });
+    files.reverse();
+    let h = header(1, U, "order 1");
+    let creation = store.store_creation(&t, &h, &tasks, &suborders, &files, &[]);
+    creation.await.unwrap();
+    files.reverse();
+    let expected: Vec<FileSummary> = files
+        .iter()
+        .map(|f| FileSummary {
+            id: f.id,
+            filename: f.filename.clone(),
+            size: f.size,
+            mime_type: f.mime_type.clone(),
+            checksum: f.checksum.clone(),
+        })
+        .collect();
+    let pages: Vec<Vec<FileSummary>> = store.file_summaries(&t, 1).try_collect().await.unwrap();
+    let sizes: Vec<usize> = pages.iter().map(Vec::len).collect();
+    let full = SUMMARY_PAGE_ROWS as usize;
+    assert_eq!(sizes, [full, full, 1]);
+    assert_eq!(pages.concat(), expected);
+    // One page from the middle.
+    let page = store.file_summaries_page(&t, 1, Some(3), 2).await.unwrap();
+    assert_eq!(page, expected[3..5]);
+    let past_the_end = store.file_summaries_page(&t, 1, Some(count), 10).await;
+    assert!(past_the_end.unwrap().is_empty());
+    // Another order, another tenant.
+    let other: Vec<_> = store.file_summaries(&t, 2).try_collect().await.unwrap();
+    assert!(other.is_empty());
+    let other_tenant = other_tenant();
+    let theirs: Vec<_> = store
+        .file_summaries(&other_tenant, 1)
         .try_collect()
         .await
         .unwrap();

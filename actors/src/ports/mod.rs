@@ -25,11 +25,11 @@ pub use order_journal::{
     ChangeWriter, CreationWrite, ListedOrder, OrderChange, OrderJournal, OrderRef, StoredOrder,
 };
 pub use order_queries::{
-    FileOfOrder, FilePage, IdKind, LABEL_CONSTRAINT, OrderPage, OrderQueries, SubOrderCounts,
-    SubOrderPage,
+    FileOfOrder, FilePage, FileSummary, IdKind, LABEL_CONSTRAINT, OrderPage, OrderQueries,
+    SUMMARY_PAGE_ROWS, SubOrderCounts, SubOrderPage,
 };
 pub use order_requests::{OrderRequestLog, OrderRequestRecord};
-pub use paging::{PAGE_ROWS, keyset_pages};
+pub use paging::{PAGE_ROWS, keyset_pages, whole_pages};
 pub use storage::{Admission, ByteRange, FileContent, Storage, StorageError, StorageResolver};
 pub use store_error::{StoreError, StoreResult};
 pub use webhook_store::{WebhookBacklog, WebhookStore};

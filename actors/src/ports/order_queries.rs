@@ -2,12 +2,12 @@
 //! basket, id allocation, search and listings, file pages, CSV pages, and tenant settings.
 //! The engine does not use it: it reads and writes orders through its journal.
 
-use crate::domain::Tenant;
 use crate::domain::order::{FileState, OrderFile, OrderHeader, SubOrder};
+use crate::domain::{Checksum, Tenant};
 use crate::ports::StoreResult;
 use crate::ports::order_filters::{FileFilter, FileSort, OrderFilter, PageRequest};
 use crate::ports::order_journal::ListedOrder;
-use crate::ports::paging::{PAGE_ROWS, keyset_pages};
+use crate::ports::paging::{PAGE_ROWS, keyset_pages, whole_pages};
 use async_trait::async_trait;
 use futures::stream::BoxStream;
 
@@ -122,6 +122,23 @@ pub struct FileOfOrder {
     pub crc32: Option<u32>,
 }
 
+/// What a file's download needs known in advance (a metalink's entry): its id (its URL),
+/// name, size, type and checksum, and none of the rest of the row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileSummary {
+    pub id: i64,
+    pub filename: String,
+    pub size: Option<i64>,
+    pub mime_type: Option<String>,
+    pub checksum: Option<Checksum>,
+}
+
+/// Rows per page of `file_summaries`: a 100 000-file metalink is 20 queries, and a page is
+/// under a MiB in memory (a reader holds at most two: the one written out and the next).
+/// Each query and each page handed between tasks has a fixed cost, which smaller pages pay
+/// more often; larger ones cost memory (see BENCHMARKS.md, metalink on SQLite).
+pub const SUMMARY_PAGE_ROWS: u32 = 5_000;
+
 /// Orders as the services see them: creation of the row, listings, downloads' file lists, and
 /// tenant settings.
 #[async_trait]
@@ -229,6 +246,30 @@ pub trait OrderQueries: Send + Sync {
         keyset_pages(
             move |after| self.order_files_page(tenant, order_id, filter, after, PAGE_ROWS),
             |row| row.0.id,
+        )
+    }
+
+    /// Up to `limit` files of an order with an id above `after` (from the first when None),
+    /// by id, summarised.
+    async fn file_summaries_page(
+        &self,
+        tenant: &Tenant,
+        order_id: i64,
+        after: Option<i64>,
+        limit: u32,
+    ) -> StoreResult<Vec<FileSummary>>;
+
+    /// Every file of an order, summarised, by id, a page of `SUMMARY_PAGE_ROWS` at a time
+    /// (metalink): memory does not grow with the order.
+    fn file_summaries<'a>(
+        &'a self,
+        tenant: &'a Tenant,
+        order_id: i64,
+    ) -> BoxStream<'a, StoreResult<Vec<FileSummary>>> {
+        whole_pages(
+            SUMMARY_PAGE_ROWS,
+            move |after| self.file_summaries_page(tenant, order_id, after, SUMMARY_PAGE_ROWS),
+            |file| file.id,
         )
     }
 

@@ -17,27 +17,86 @@ where
     Fut: std::future::Future<Output = StoreResult<Vec<T>>> + Send + 'a,
 {
     use futures::{StreamExt, TryStreamExt};
+    whole_pages(PAGE_ROWS, page, key)
+        .map_ok(|rows| futures::stream::iter(rows.into_iter().map(Ok)))
+        .try_flatten()
+        .boxed()
+}
+
+/// The successive keyset pages themselves, each as read: `page(after)` reads at most `rows`
+/// rows after the key `after` (the first page when None). A consumer that handles rows a page
+/// at a time (hands them to another task, writes them out) then pays per page, not per row.
+/// No page is empty; a short page is the last.
+pub fn whole_pages<'a, T, F, Fut>(
+    rows: u32,
+    page: F,
+    key: fn(&T) -> i64,
+) -> BoxStream<'a, StoreResult<Vec<T>>>
+where
+    T: Send + 'a,
+    F: Fn(Option<i64>) -> Fut + Send + 'a,
+    Fut: std::future::Future<Output = StoreResult<Vec<T>>> + Send + 'a,
+{
+    use futures::StreamExt;
     // State: the key to read after, or None once the last page was read.
-    let pages = futures::stream::try_unfold(Some(None), move |after: Option<Option<i64>>| {
+    futures::stream::try_unfold(Some(None), move |after: Option<Option<i64>>| {
         let next = after.map(&page);
         async move {
             let Some(next) = next else {
                 return Ok(None);
             };
-            let rows = next.await?;
-            let last_page = rows.len() < PAGE_ROWS as usize;
-            let state = match rows.last() {
+            let page = next.await?;
+            let last_page = page.len() < rows as usize;
+            let state = match page.last() {
                 Some(last) if !last_page => Some(Some(key(last))),
                 _ => None,
             };
-            if rows.is_empty() {
+            if page.is_empty() {
                 return Ok(None);
             }
-            Ok(Some((rows, state)))
+            Ok(Some((page, state)))
         }
-    });
-    pages
-        .map_ok(|rows| futures::stream::iter(rows.into_iter().map(Ok)))
-        .try_flatten()
-        .boxed()
+    })
+    .boxed()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use futures::TryStreamExt;
+    use std::sync::{Arc, Mutex};
+
+    /// Pages of at most `rows` of the keys 1..=`count`, and the `after` of each query made.
+    async fn read(count: i64, rows: u32) -> (Vec<Vec<i64>>, Vec<Option<i64>>) {
+        let asked = Arc::new(Mutex::new(Vec::new()));
+        let log = asked.clone();
+        let pages: Vec<Vec<i64>> = whole_pages(
+            rows,
+            move |after: Option<i64>| {
+                log.lock().unwrap().push(after);
+                let first = after.unwrap_or(0) + 1;
+                let last = (first + i64::from(rows) - 1).min(count);
+                async move { Ok((first..=last).collect::<Vec<i64>>()) }
+            },
+            |key| *key,
+        )
+        .try_collect()
+        .await
+        .unwrap();
+        let asked = asked.lock().unwrap().clone();
+        (pages, asked)
+    }
+
+    #[actix_rt::test]
+    async fn whole_pages_end_with_the_short_one() {
+        let (pages, asked) = read(5, 2).await;
+        assert_eq!(pages, [vec![1, 2], vec![3, 4], vec![5]]);
+        assert_eq!(asked, [None, Some(2), Some(4)]);
+        // A full last page costs one more query, which finds nothing: no empty page.
+        let (pages, asked) = read(4, 2).await;
+        assert_eq!(pages, [vec![1, 2], vec![3, 4]]);
+        assert_eq!(asked, [None, Some(2), Some(4)]);
+        let (pages, _) = read(0, 2).await;
+        assert!(pages.is_empty());
+    }
 }

@@ -11,11 +11,12 @@ use futures::StreamExt;
 use futures::stream::BoxStream;
 use regards_order_actors::domain::Tenant;
 use regards_order_actors::domain::order::{OrderHeader, OrderStatus};
-use regards_order_actors::ports::{FileFilter, Store};
+use regards_order_actors::ports::{FileSummary, Store};
 use std::sync::Arc;
 
-/// Rows read ahead of the document being written.
-const ROWS_AHEAD: usize = 64;
+/// Pages of files read ahead of the document being written: the next page is read while the
+/// last one is written out.
+const PAGES_AHEAD: usize = 1;
 
 /// An order's metalink document.
 pub struct MetalinkDownload {
@@ -121,29 +122,51 @@ fn files(
     order_id: i64,
     links: Links,
 ) -> BoxStream<'static, std::io::Result<MetalinkFile>> {
-    let (tx, mut rx) = tokio::sync::mpsc::channel(ROWS_AHEAD);
+    let (tx, mut rx) = tokio::sync::mpsc::channel(PAGES_AHEAD);
     // On the worker thread that serves the request, as the request's own futures: a task of
     // the runtime instead is scheduled apart from them, and each page handed over costs more.
     tokio::task::spawn_local(async move {
-        let filter = FileFilter::default();
-        let mut rows = store.order_files(&tenant, order_id, &filter);
-        while let Some(row) = rows.next().await {
-            let item = row
-                .map(|(f, _)| MetalinkFile {
-                    url: format!("{}/{}?{}", links.base, f.id, links.query),
-                    name: f.filename,
-                    size: f.size.and_then(|s| u64::try_from(s).ok()),
-                    mime_type: f.mime_type,
-                    checksum: f.checksum.map(|c| (c.algorithm, c.value)),
-                })
-                .map_err(|e| std::io::Error::other(e.to_string()));
-            let failed = item.is_err();
-            if tx.send(item).await.is_err() || failed {
+        let mut pages = store.file_summaries(&tenant, order_id);
+        // A page is read once the channel has room for it: a stalled client holds the page
+        // being written and the next one, not a third one read and waiting.
+        while let Ok(room) = tx.reserve().await {
+            let Some(page) = pages.next().await else {
+                return;
+            };
+            let page = page.map_err(|e| std::io::Error::other(e.to_string()));
+            let failed = page.is_err();
+            room.send(page);
+            if failed {
                 return;
             }
         }
     });
-    futures::stream::poll_fn(move |cx| rx.poll_recv(cx)).boxed()
+    let links = Arc::new(links);
+    futures::stream::poll_fn(move |cx| rx.poll_recv(cx))
+        .flat_map(move |page| {
+            // Entries are made as the document takes them, not a page at a time: a URL is
+            // most of an entry's memory.
+            let links = links.clone();
+            let entries: Box<dyn Iterator<Item = _> + Send> = match page {
+                Ok(files) => Box::new(files.into_iter().map(move |file| Ok(links.entry(file)))),
+                Err(error) => Box::new(std::iter::once(Err(error))),
+            };
+            futures::stream::iter(entries)
+        })
+        .boxed()
+}
+
+impl Links {
+    /// The metalink entry of `file`.
+    fn entry(&self, file: FileSummary) -> MetalinkFile {
+        MetalinkFile {
+            url: format!("{}/{}?{}", self.base, file.id, self.query),
+            name: file.filename,
+            size: file.size.and_then(|s| u64::try_from(s).ok()),
+            mime_type: file.mime_type,
+            checksum: file.checksum.map(|c| (c.algorithm, c.value)),
+        }
+    }
 }
 
 /// Percent-encodes a query value (tenants are `[A-Za-z0-9_.-]`, so this is a safeguard).

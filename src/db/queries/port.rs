@@ -7,8 +7,8 @@ use async_trait::async_trait;
 use regards_order_actors::domain::Tenant;
 use regards_order_actors::domain::order::{OrderFile, OrderHeader};
 use regards_order_actors::ports::{
-    FileFilter, FileOfOrder, FilePage, FileSort, IdKind, OrderFilter, OrderPage, OrderQueries,
-    PageRequest, StoreResult, SubOrderPage,
+    FileFilter, FileOfOrder, FilePage, FileSort, FileSummary, IdKind, OrderFilter, OrderPage,
+    OrderQueries, PageRequest, StoreResult, SubOrderPage,
 };
 use sqlx::types::Json;
 
@@ -129,6 +129,17 @@ impl OrderQueries for SqlStore {
         limit: u32,
     ) -> StoreResult<Vec<(OrderFile, Option<u32>)>> {
         self.read_order_files_page(tenant, order_id, filter, after, limit)
+            .await
+    }
+
+    async fn file_summaries_page(
+        &self,
+        tenant: &Tenant,
+        order_id: i64,
+        after: Option<i64>,
+        limit: u32,
+    ) -> StoreResult<Vec<FileSummary>> {
+        self.read_file_summaries_page(tenant, order_id, after, limit)
             .await
     }
 

@@ -3,4 +3,5 @@
 pub mod batches;
 pub mod columns;
 pub mod file_filter;
+pub mod file_summary;
 pub mod order_filter;
