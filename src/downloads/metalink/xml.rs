@@ -13,31 +13,42 @@ pub(super) fn attr(out: &mut String, value: &str) {
 }
 
 fn escape(out: &mut String, value: &str, in_attribute: bool) {
-    // Most values (URLs with a token, names, hashes) need nothing: copy them in one go.
-    let plain =
-        |b: u8| (0x20..0x7f).contains(&b) && !matches!(b, b'&' | b'<' | b'>' | b'"' | b'\'');
-    if value.bytes().all(plain) {
-        out.push_str(value);
-        return;
-    }
-    for c in value.chars() {
+    // Most of a value (URLs with a token, names, hashes) needs nothing: the runs between the
+    // characters that do are copied in one go (every URL has a `&`, so a value is rarely
+    // plain throughout).
+    let mut rest = value;
+    while let Some((at, c)) = rest
+        .char_indices()
+        .find(|&(_, c)| needs_escape(c, in_attribute))
+    {
+        out.push_str(&rest[..at]);
         match c {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             // `>` is only special in `]]>`, but escaping it always is simpler than tracking that.
             '>' => out.push_str("&gt;"),
-            '"' if in_attribute => out.push_str("&quot;"),
-            '\'' if in_attribute => out.push_str("&apos;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
             // Parsers normalise raw whitespace in attributes to spaces: character references
             // keep it intact.
-            '\t' if in_attribute => out.push_str("&#9;"),
-            '\n' if in_attribute => out.push_str("&#10;"),
+            '\t' => out.push_str("&#9;"),
+            '\n' => out.push_str("&#10;"),
             '\r' => out.push_str("&#13;"),
-            c if is_xml_char(c) => out.push(c),
             // Characters XML 1.0 forbids even as references would make the whole document
             // unreadable: a visible replacement keeps the rest usable.
             _ => out.push('\u{FFFD}'),
         }
+        rest = &rest[at + c.len_utf8()..];
+    }
+    out.push_str(rest);
+}
+
+/// Whether `c` is not written as itself (in an attribute when `in_attribute`).
+fn needs_escape(c: char, in_attribute: bool) -> bool {
+    match c {
+        '&' | '<' | '>' | '\r' => true,
+        '"' | '\'' | '\t' | '\n' => in_attribute,
+        c => !is_xml_char(c),
     }
 }
 
@@ -169,4 +180,35 @@ pub(super) fn url_type(url: &str) -> &'static str {
         .find(|known| known.eq_ignore_ascii_case(scheme))
         // Our URLs are http(s); the XSD's default is http as well.
         .unwrap_or("http")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn escaped(value: &str, in_attribute: bool) -> String {
+        let mut out = String::from("<");
+        escape(&mut out, value, in_attribute);
+        out
+    }
+
+    #[test]
+    fn escapes_only_what_must_be() {
+        let url = "http://h/f/1?orderToken=a.b.c&scope=P";
+        assert_eq!(
+            escaped(url, false),
+            "<http://h/f/1?orderToken=a.b.c&amp;scope=P"
+        );
+        let odd = "a&b<c>d\"e'f\tg\nh\ri\u{1}j\u{FFFE}k é 中 🚀";
+        assert_eq!(
+            escaped(odd, false),
+            "<a&amp;b&lt;c&gt;d\"e'f\tg\nh&#13;i\u{FFFD}j\u{FFFD}k é 中 🚀"
+        );
+        assert_eq!(
+            escaped(odd, true),
+            "<a&amp;b&lt;c&gt;d&quot;e&apos;f&#9;g&#10;h&#13;i\u{FFFD}j\u{FFFD}k é 中 🚀"
+        );
+        assert_eq!(escaped("", true), "<");
+        assert_eq!(escaped("&", true), "<&amp;");
+    }
 }
