@@ -51,6 +51,8 @@ impl PgStore {
 
 // What this backend writes its own way: many order-file rows at once.
 mod bulk;
+// How it finds a string in a catalogue object's JSON properties.
+mod json_text;
 
 // The SQL both backends share, compiled here for Postgres (see `db/mod.rs`): each folder is
 // loaded by the other backend too, which `duplicate_mod` would otherwise refuse.
