@@ -65,6 +65,7 @@ impl CatalogSearch {
     ) -> StoreResult<CatalogMatches> {
         let scope = ObjectScope {
             dataset_urn: self.dataset_urn.clone(),
+            prefilter: self.query.prefilter(),
             ..ObjectScope::default()
         };
         let mut rows = store.scan_objects(tenant, &scope);

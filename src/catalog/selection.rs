@@ -3,7 +3,9 @@
 use crate::catalog::query::{Query, QueryError, Searchable};
 use futures::TryStreamExt;
 use regards_order_actors::domain::{BasketSelectionRequest, FileTypeSummary, Tenant};
-use regards_order_actors::ports::{CatalogStore, ObjectRow, ObjectScope, StoreResult};
+use regards_order_actors::ports::{
+    CatalogStore, ObjectPrefilter, ObjectRow, ObjectScope, StoreResult,
+};
 use std::collections::{BTreeMap, HashSet};
 
 /// A selection request ready to be matched against objects.
@@ -68,19 +70,26 @@ impl CompiledSelection {
         })
     }
 
+    /// A condition every object this selection matches meets (from its query).
+    pub fn prefilter(&self) -> ObjectPrefilter {
+        self.query.prefilter()
+    }
+
     /// The narrowest catalogue scan that holds every matching object.
     pub fn scope(&self) -> ObjectScope {
         ObjectScope {
             dataset_urn: self.dataset_urn.clone(),
             urns: self.include.as_ref().map(|ids| sorted_ids([ids])),
             provider_ids: None,
+            prefilter: self.prefilter(),
         }
     }
 }
 
 /// The narrowest scan of `dataset_urn` holding every object one of `selections` can match:
 /// the ids they list when each lists some (an order of ten picked items reads ten rows, not
-/// the whole dataset), otherwise the whole dataset.
+/// the whole dataset), otherwise the whole dataset, narrowed by what their queries require
+/// (the objects of `owner:user1` only, not every object, are read and parsed).
 pub fn union_scope(dataset_urn: &str, selections: &[CompiledSelection]) -> ObjectScope {
     let listed: Option<Vec<&HashSet<String>>> =
         selections.iter().map(|s| s.include.as_ref()).collect();
@@ -88,6 +97,7 @@ pub fn union_scope(dataset_urn: &str, selections: &[CompiledSelection]) -> Objec
         dataset_urn: Some(dataset_urn.to_owned()),
         urns: listed.map(sorted_ids),
         provider_ids: None,
+        prefilter: ObjectPrefilter::any_of(selections.iter().map(CompiledSelection::prefilter)),
     }
 }
 
@@ -154,5 +164,25 @@ mod tests {
         // An empty include list selects everything, like no list at all.
         let empty = [compiled(serde_json::json!({"entityIdsToInclude": []}))];
         assert_eq!(union_scope("URN:DS", &empty).urns, None);
+    }
+
+    #[test]
+    fn the_scan_is_narrowed_by_what_every_query_requires() {
+        let owners = [
+            compiled(serde_json::json!({"searchParameters": {"q": ["owner:u1"]}})),
+            compiled(serde_json::json!({"searchParameters": {"q": ["owner:u2", "x:y"]}})),
+        ];
+        let text = |t: &str| ObjectPrefilter::PropertyString(t.to_owned());
+        let both = ObjectPrefilter::AnyOf(vec![
+            text("u1"),
+            ObjectPrefilter::AllOf(vec![text("u2"), text("y")]),
+        ]);
+        assert_eq!(union_scope("URN:DS", &owners).prefilter, both);
+        // One selection that can match anything lets every object through.
+        let open = [
+            compiled(serde_json::json!({"searchParameters": {"q": ["owner:u1"]}})),
+            compiled(serde_json::json!({"searchParameters": {"q": ["cloud:[0 TO 5]"]}})),
+        ];
+        assert_eq!(union_scope("URN:DS", &open).prefilter, ObjectPrefilter::Any);
     }
 }

@@ -53,6 +53,8 @@ impl PgStore {
 mod bulk;
 // What it reads its own way: a page of file summaries.
 mod file_summaries;
+// How it finds a string in a catalogue object's JSON properties.
+mod json_text;
 
 // The SQL both backends share, compiled here for Postgres (see `db/mod.rs`): each folder is
 // loaded by the other backend too, which `duplicate_mod` would otherwise refuse.

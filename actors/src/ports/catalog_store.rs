@@ -1,16 +1,18 @@
 //! The catalogue's storage port.
 
 use crate::domain::{CatalogFile, CatalogObject, Dataset, FileTypeSummary, Tenant};
-use crate::ports::StoreResult;
+use crate::ports::{ObjectPrefilter, StoreResult};
 use async_trait::async_trait;
 use futures::stream::BoxStream;
 
-/// Which objects a catalogue scan returns; every given restriction applies.
+/// Which objects a catalogue scan returns; every given restriction applies (the prefilter
+/// may let more through, see [`ObjectPrefilter`]).
 #[derive(Debug, Clone, Default)]
 pub struct ObjectScope {
     pub dataset_urn: Option<String>,
     pub urns: Option<Vec<String>>,
     pub provider_ids: Option<Vec<String>>,
+    pub prefilter: ObjectPrefilter,
 }
 
 /// A data object as a scan returns it: enough to evaluate a query and count files.
@@ -41,7 +43,9 @@ pub trait CatalogStore: Send + Sync {
     /// object names that does not exist yet is created with its URN as label.
     async fn upsert_objects(&self, tenant: &Tenant, objects: &[CatalogObject]) -> StoreResult<()>;
 
-    /// Streams the objects in `scope`, ordered by URN.
+    /// Streams the objects in `scope`, ordered by URN. A connection is held only while a page
+    /// of them is read, never while the consumer works on a row (it may need a connection
+    /// of its own meanwhile).
     fn scan_objects<'a>(
         &'a self,
         tenant: &'a Tenant,

@@ -5,6 +5,7 @@ pub mod basket_store;
 pub mod catalog_store;
 pub mod event_log;
 pub mod notification_store;
+pub mod object_prefilter;
 pub mod order_builder;
 pub mod order_filters;
 pub mod order_journal;
@@ -19,6 +20,7 @@ pub use basket_store::BasketStore;
 pub use catalog_store::{CatalogCounts, CatalogStore, ObjectRow, ObjectScope};
 pub use event_log::{EventLog, EventScope};
 pub use notification_store::{CreationNotice, NotificationStore, WaitingOrder};
+pub use object_prefilter::{MAX_PREFILTER_TERMS, ObjectPrefilter};
 pub use order_builder::{CreationError, CreationPlan, OrderBuilder};
 pub use order_filters::{FileFilter, FileSort, OrderFilter, OrderSort, PageRequest, StatusFilter};
 pub use order_journal::{

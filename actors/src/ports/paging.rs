@@ -10,10 +10,11 @@ pub const PAGE_ROWS: u32 = 2_000;
 
 /// The rows of successive keyset pages as one stream: `page(after)` reads the rows after the
 /// key `after` (the first page when None), `key` gives a row's key; a short page is the last.
-pub fn keyset_pages<'a, T, F, Fut>(page: F, key: fn(&T) -> i64) -> BoxStream<'a, StoreResult<T>>
+pub fn keyset_pages<'a, T, K, F, Fut>(page: F, key: fn(&T) -> K) -> BoxStream<'a, StoreResult<T>>
 where
     T: Send + 'a,
-    F: Fn(Option<i64>) -> Fut + Send + 'a,
+    K: Send + 'a,
+    F: Fn(Option<K>) -> Fut + Send + 'a,
     Fut: std::future::Future<Output = StoreResult<Vec<T>>> + Send + 'a,
 {
     use futures::{StreamExt, TryStreamExt};
@@ -27,19 +28,20 @@ where
 /// rows after the key `after` (the first page when None). A consumer that handles rows a page
 /// at a time (hands them to another task, writes them out) then pays per page, not per row.
 /// No page is empty; a short page is the last.
-pub fn whole_pages<'a, T, F, Fut>(
+pub fn whole_pages<'a, T, K, F, Fut>(
     rows: u32,
     page: F,
-    key: fn(&T) -> i64,
+    key: fn(&T) -> K,
 ) -> BoxStream<'a, StoreResult<Vec<T>>>
 where
     T: Send + 'a,
-    F: Fn(Option<i64>) -> Fut + Send + 'a,
+    K: Send + 'a,
+    F: Fn(Option<K>) -> Fut + Send + 'a,
     Fut: std::future::Future<Output = StoreResult<Vec<T>>> + Send + 'a,
 {
     use futures::StreamExt;
     // State: the key to read after, or None once the last page was read.
-    futures::stream::try_unfold(Some(None), move |after: Option<Option<i64>>| {
+    futures::stream::try_unfold(Some(None), move |after: Option<Option<K>>| {
         let next = after.map(&page);
         async move {
             let Some(next) = next else {

@@ -50,8 +50,10 @@
 mod eval;
 mod lexer;
 mod parser;
+mod prefilter;
 
 use eval::Glob;
+use regards_order_actors::ports::ObjectPrefilter;
 
 /// Longest accepted query, in characters: bounds parsing and matching costs.
 const MAX_QUERY_CHARS: usize = 10_000;
@@ -191,6 +193,12 @@ impl Query {
     /// Whether `item` is selected by this query.
     pub fn matches(&self, item: &Searchable<'_>) -> bool {
         self.root.matches(item)
+    }
+
+    /// A condition every object this query selects meets, for the store to check before
+    /// `matches` runs (it narrows a scan, never decides alone).
+    pub fn prefilter(&self) -> ObjectPrefilter {
+        self.root.prefilter()
     }
 }
 

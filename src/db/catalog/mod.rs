@@ -3,4 +3,5 @@
 use super::{Db, SqlStore};
 
 mod port;
+mod scan;
 mod writes;

@@ -6,13 +6,11 @@ use crate::db::errors::store_error;
 use crate::db::sql::batches::OBJECT_CHUNK;
 use crate::db::sql::batches::SCAN_ID_CHUNK;
 use async_trait::async_trait;
-use futures::StreamExt;
-use regards_order_actors::domain::{CatalogFile, CatalogObject, Dataset, FileTypeSummary, Tenant};
+use regards_order_actors::domain::{CatalogFile, CatalogObject, Dataset, Tenant};
 use regards_order_actors::ports::{
     CatalogCounts, CatalogStore, ObjectRow, ObjectScope, StoreResult,
 };
 use sqlx::Row;
-use sqlx::types::Json;
 
 #[async_trait]
 impl CatalogStore for SqlStore {
@@ -49,58 +47,7 @@ impl CatalogStore for SqlStore {
         tenant: &'a Tenant,
         scope: &'a ObjectScope,
     ) -> futures::stream::BoxStream<'a, StoreResult<ObjectRow>> {
-        // An id list is scanned chunk by chunk; without one there is a single query.
-        let (column, ids): (&str, Vec<Option<&'a [String]>>) =
-            match (&scope.urns, &scope.provider_ids) {
-                (Some(urns), _) => ("urn", urns.chunks(SCAN_ID_CHUNK).map(Some).collect()),
-                (None, Some(pids)) => (
-                    "provider_id",
-                    pids.chunks(SCAN_ID_CHUNK).map(Some).collect(),
-                ),
-                (None, None) => ("", vec![None]),
-            };
-        futures::stream::iter(ids)
-            .map(move |chunk| {
-                let mut sql = String::from(
-                    "SELECT urn, dataset_urn, provider_id, properties, summary \
-                     FROM catalog_objects WHERE tenant = $1",
-                );
-                let mut n = 1;
-                if scope.dataset_urn.is_some() {
-                    n += 1;
-                    sql.push_str(&format!(" AND dataset_urn = ${n}"));
-                }
-                if let Some(chunk) = chunk {
-                    let placeholders: Vec<String> = (0..chunk.len())
-                        .map(|i| format!("${}", n + 1 + i))
-                        .collect();
-                    sql.push_str(&format!(" AND {column} IN ({})", placeholders.join(", ")));
-                }
-                sql.push_str(" ORDER BY urn");
-                let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(tenant.as_str());
-                if let Some(dataset) = &scope.dataset_urn {
-                    query = query.bind(dataset.as_str());
-                }
-                for id in chunk.into_iter().flatten() {
-                    query = query.bind(id.as_str());
-                }
-                query.fetch(&self.pool)
-            })
-            .flatten()
-            .map(|row| {
-                let row = row.map_err(store_error)?;
-                let properties: Json<serde_json::Value> =
-                    row.try_get("properties").map_err(store_error)?;
-                let summary: Json<FileTypeSummary> = row.try_get("summary").map_err(store_error)?;
-                Ok(ObjectRow {
-                    urn: row.try_get("urn").map_err(store_error)?,
-                    dataset_urn: row.try_get("dataset_urn").map_err(store_error)?,
-                    provider_id: row.try_get("provider_id").map_err(store_error)?,
-                    properties: properties.0,
-                    summary: summary.0,
-                })
-            })
-            .boxed()
+        self.scan_pages(tenant, scope)
     }
 
     async fn all_datasets(&self, tenant: &Tenant) -> StoreResult<Vec<Dataset>> {
