@@ -323,7 +323,10 @@ async fn amqp_cancel_pauses_then_deletes_the_order(app: TestApp) {
         if link["cancels"] == 2 {
             break;
         }
-        assert!(Instant::now() < deadline, "cancellations not counted: {link}");
+        assert!(
+            Instant::now() < deadline,
+            "cancellations not counted: {link}"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     regards.cleanup().await;
