@@ -29,7 +29,12 @@ impl SqliteStore {
             // for the last transactions on power loss, not on a process crash.
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
-            .busy_timeout(wait);
+            .busy_timeout(wait)
+            // Each connection's page cache is its own (SQLite's default: ~2 MiB each, 16 MiB
+            // for the pool, filled by the first large reads and kept for the process's life).
+            // The file's pages stay in the OS page cache: a page missing here costs a read
+            // system call, not a disk access. 512 KiB holds the indexes' upper levels.
+            .pragma("cache_size", "-512");
         if let Some(parent) = options.get_filename().parent()
             && !parent.as_os_str().is_empty()
         {

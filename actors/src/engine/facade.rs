@@ -141,8 +141,8 @@ impl Engine {
             .ok_or(EngineError::NotFound)?;
         let effectively_paused = stored.header.status == OrderStatus::Paused;
         Ok(Arc::new(OrderSnapshot {
-            header: stored.header,
-            tasks: stored.tasks,
+            header: stored.header.into(),
+            tasks: stored.tasks.into(),
             effectively_paused,
             rendered: Renderings::default(),
         }))

@@ -23,8 +23,8 @@ impl From<OrderPage> for OrderListing {
             .map(|o| OrderSnapshot {
                 // Listed orders are read from the database: a PAUSED one there has no run left.
                 effectively_paused: o.header.status == OrderStatus::Paused,
-                header: o.header,
-                tasks: o.tasks,
+                header: o.header.into(),
+                tasks: o.tasks.into(),
                 rendered: Renderings::default(),
             })
             .collect();

@@ -34,8 +34,8 @@ impl From<OrderRequest> for OrderOptions {
 /// 201 with the new (PENDING) order.
 fn created(state: &AppState, caller: &Caller, header: OrderHeader) -> HttpResponse {
     let order = OrderSnapshot {
-        header,
-        tasks: Vec::new(),
+        header: header.into(),
+        tasks: Default::default(),
         effectively_paused: false,
         rendered: Renderings::default(),
     };

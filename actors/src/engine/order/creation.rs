@@ -121,7 +121,7 @@ impl OrderActor {
     fn unstored(&mut self, created: Created, files: Vec<OrderFile>) -> Unstored {
         let mut preview = Order::new(
             self.order.tenant.clone(),
-            self.order.header.clone(),
+            OrderHeader::clone(&self.order.header),
             Vec::new(),
             Vec::new(),
             Vec::new(),
@@ -140,7 +140,7 @@ impl OrderActor {
         Unstored {
             events,
             created,
-            header: preview.header,
+            header: std::sync::Arc::unwrap_or_clone(preview.header),
             applied_at,
             tasks,
             suborders,
@@ -156,7 +156,7 @@ impl OrderActor {
         self.creating = false;
         content.created.apply(&mut self.order, content.applied_at);
         self.last_persisted = Some(Utc::now());
-        if self.order.header != content.header {
+        if *self.order.header != content.header {
             self.persist_later(ctx);
         }
         self.resume_work(ctx);

@@ -5,6 +5,7 @@ use super::renderings::Renderings;
 use crate::domain::order::{DatasetTask, FileState, OrderHeader, Refusal};
 use crate::engine::persistence::PersistError;
 use actix::prelude::*;
+use std::sync::Arc;
 
 /// Who asks for a lifecycle action.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,8 +34,10 @@ pub(crate) enum ActionError {
 /// What readers of an order see.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OrderSnapshot {
-    pub header: OrderHeader,
-    pub tasks: Vec<DatasetTask>,
+    /// The order's own header, shared (not copied) with its aggregate until it changes.
+    pub header: Arc<OrderHeader>,
+    /// The order's own tasks, shared (not copied) with its aggregate.
+    pub tasks: Arc<[DatasetTask]>,
     /// PAUSED and no retrieval in flight: resume is possible.
     pub effectively_paused: bool,
     /// What readers built from this snapshot (empty when published).

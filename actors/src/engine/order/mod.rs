@@ -15,6 +15,7 @@ mod results;
 mod retrieval;
 mod run_queue;
 mod scheduling;
+mod small_map;
 mod view;
 mod work;
 mod writes;
@@ -36,7 +37,6 @@ use crate::domain::order::{FileState, Order, OrderKind, OrderStatus};
 use crate::engine::EngineDeps;
 use actix::prelude::*;
 use chrono::{DateTime, Utc};
-use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -63,9 +63,9 @@ pub(crate) struct OrderActor {
     /// Bumped whenever runs are cancelled, so that late results are ignored.
     generation: u64,
     /// Runs of the sub-orders holding a slot, queued or started.
-    runs: HashMap<i64, retrieval::RunEntry>,
+    runs: small_map::SmallMap<retrieval::RunEntry>,
     /// Sub-orders holding one of the user's slots.
-    granted: HashSet<i64>,
+    granted: small_map::SmallSet,
     creating: bool,
     /// File changes not yet sent to the persistence actor.
     dirty_files: Vec<(i64, FileState, Option<String>)>,
@@ -106,8 +106,8 @@ impl OrderActor {
             view,
             restarts,
             generation: 0,
-            runs: HashMap::new(),
-            granted: HashSet::new(),
+            runs: Default::default(),
+            granted: Default::default(),
             creating: false,
             dirty_files: Vec::new(),
             dirty_crcs: Vec::new(),

@@ -10,6 +10,7 @@ use crate::engine::persistence::{Persist, PersistError};
 use crate::ports::OrderChange;
 use actix::prelude::*;
 use chrono::Utc;
+use std::sync::Arc;
 use tokio::sync::oneshot;
 
 impl OrderActor {
@@ -18,7 +19,7 @@ impl OrderActor {
     fn take_background(&mut self, with_header: bool) -> Vec<OrderChange> {
         let mut changes = self.take_file_progress();
         if with_header || self.header_dirty {
-            changes.extend(self.header_write(self.order.header.clone()));
+            changes.extend(self.header_write(OrderHeader::clone(&self.order.header)));
         }
         self.header_dirty = false;
         changes
@@ -53,16 +54,16 @@ impl OrderActor {
         &mut self,
         action: Vec<OrderChange>,
         with_header: bool,
-        before: OrderHeader,
+        before: Arc<OrderHeader>,
     ) -> impl Future<Output = Result<(), PersistError>> + 'static {
         self.publish();
         let mut background = self.take_file_progress();
         if self.header_dirty {
-            background.extend(self.header_write(before));
+            background.extend(self.header_write(OrderHeader::clone(&before)));
         }
         let mut acknowledged = action;
         if with_header {
-            acknowledged.extend(self.header_write(self.order.header.clone()));
+            acknowledged.extend(self.header_write(OrderHeader::clone(&self.order.header)));
         }
         self.header_dirty = false;
         self.acks_in_flight += 1;

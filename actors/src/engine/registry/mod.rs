@@ -114,7 +114,7 @@ impl RegistryActor {
         );
         // Counters are recomputed from the files: a header written before the last
         // progress (an action that failed to commit) is rewritten.
-        let stale = order.header != stored_header;
+        let stale = *order.header != stored_header;
         self.spawn_actor(order, stale)
     }
 

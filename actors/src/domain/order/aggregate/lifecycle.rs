@@ -103,8 +103,8 @@ impl Order {
                 (f.id, next)
             })
             .collect();
-        self.header.expiration_date = Some(expiration);
-        self.header.message = None;
+        self.header_mut().expiration_date = Some(expiration);
+        self.header_mut().message = None;
         self.set_status(OrderStatus::Running, now);
         for (id, state) in &retried {
             self.set_file_state(*id, *state, now);
@@ -151,10 +151,10 @@ impl Order {
             return;
         }
         self.set_tasks(tasks);
-        self.header.expiration_date = Some(expiration);
+        self.header_mut().expiration_date = Some(expiration);
         self.set_content(suborders, files);
         if self.tasks.is_empty() {
-            self.header.message = Some(empty_message.to_owned());
+            self.header_mut().message = Some(empty_message.to_owned());
             self.set_status(OrderStatus::DoneWithWarning, now);
         } else if self.header.status != OrderStatus::Paused {
             self.set_status(OrderStatus::Running, now);
@@ -167,8 +167,8 @@ impl Order {
         if self.header.status == OrderStatus::Deleted {
             return;
         }
-        self.header.expiration_date = Some(expiration);
-        self.header.message = Some(message.to_owned());
+        self.header_mut().expiration_date = Some(expiration);
+        self.header_mut().message = Some(message.to_owned());
         self.set_status(OrderStatus::Failed, now);
         self.update_counters();
     }
@@ -176,8 +176,8 @@ impl Order {
     fn drop_files(&mut self) {
         self.set_content(Vec::new(), Vec::new());
         self.update_counters();
-        self.header.waiting_for_user = false;
-        self.header.available_count = 0;
+        self.header_mut().waiting_for_user = false;
+        self.header_mut().available_count = 0;
     }
 }
 

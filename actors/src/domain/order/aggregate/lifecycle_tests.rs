@@ -96,7 +96,7 @@ fn running() -> Order {
 
 fn with_status(status: OrderStatus) -> Order {
     let mut o = running();
-    o.header.status = status;
+    std::sync::Arc::make_mut(&mut o.header).status = status;
     o
 }
 
@@ -242,7 +242,7 @@ fn errors_give_warning_or_failure() {
     assert_eq!(o.header.files_in_error, 1);
 
     let mut all = running();
-    all.tasks = vec![task(2)];
+    all.tasks = vec![task(2)].into();
     all.set_file_state(1, FileState::Error, t0());
     all.set_file_state(2, FileState::Error, t0());
     assert_eq!(all.header.status, OrderStatus::Failed);
@@ -355,10 +355,12 @@ fn retry_resets_failed_files_and_runs_again() {
     let mut processed = running();
     processed.set_file_state(1, FileState::Error, t0());
     processed.set_file_state(2, FileState::Available, t0());
-    processed.tasks[0].process = Some(ProcessDatasetDescription {
+    let mut tasks = processed.tasks.to_vec();
+    tasks[0].process = Some(ProcessDatasetDescription {
         process_business_id: "p".into(),
         parameters: BTreeMap::new(),
     });
+    processed.tasks = tasks.into();
     assert_eq!(processed.retry(t0(), t0()), Err(Refusal::HasProcessing));
 }
 
@@ -437,7 +439,7 @@ fn files_are_found_when_ids_do_not_follow_sub_orders() {
             slot(1, 200, 1, FileState::Pending),
         ],
     );
-    o.header.expiration_date = Some(t0());
+    std::sync::Arc::make_mut(&mut o.header).expiration_date = Some(t0());
     assert_eq!(
         o.set_file_state(1, FileState::Available, t0()),
         Some(FileState::Pending)

@@ -7,6 +7,7 @@ use crate::domain::order::refusal::Refusal;
 use crate::domain::order::status::{ALL_FILE_STATES, FileState, OrderStatus};
 use chrono::{DateTime, Utc};
 use std::ops::Range;
+use std::sync::Arc;
 
 /// A sub-order with the position of its files and per-state counts.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,8 +38,11 @@ impl SubOrderProgress {
 #[derive(Debug, Clone)]
 pub struct Order {
     pub tenant: Tenant,
-    pub header: OrderHeader,
-    pub tasks: Vec<DatasetTask>,
+    /// Shared with the snapshots the actor publishes: a change copies it (`header_mut`) only
+    /// while a snapshot still holds it.
+    pub header: Arc<OrderHeader>,
+    /// Shared with the snapshots the actor publishes (they change only with the content).
+    pub tasks: Arc<[DatasetTask]>,
     suborders: Vec<SubOrderProgress>,
     /// Grouped by sub-order, sorted by id inside each group.
     files: Vec<FileSlot>,
@@ -73,7 +77,7 @@ impl Order {
     ) -> Self {
         let mut order = Self {
             tenant,
-            header,
+            header: Arc::new(header),
             tasks: resident(tasks),
             suborders: Vec::new(),
             files: Vec::new(),
@@ -239,14 +243,37 @@ impl Order {
         if pending { percent.min(99) } else { percent }
     }
 
+    /// The header, to change it: copied first if a published snapshot still shares it.
+    fn header_mut(&mut self) -> &mut OrderHeader {
+        Arc::make_mut(&mut self.header)
+    }
+
     fn update_counters(&mut self) {
         // An order still being created has no files yet: 0 %, not 100 %.
-        self.header.percent_completed = if self.is_created() { self.percent() } else { 0 };
+        let percent_completed = if self.is_created() { self.percent() } else { 0 };
         let errors = self.errors_sized + self.counts[FileState::ProcessingError.index()];
-        self.header.files_in_error = i32::try_from(errors).unwrap_or(i32::MAX);
-        self.header.available_count =
-            i32::try_from(self.count(FileState::Available)).unwrap_or(i32::MAX);
-        self.header.waiting_for_user = self.waiting_suborders > 0;
+        let files_in_error = i32::try_from(errors).unwrap_or(i32::MAX);
+        let available_count = i32::try_from(self.count(FileState::Available)).unwrap_or(i32::MAX);
+        let waiting_for_user = self.waiting_suborders > 0;
+        let h = &self.header;
+        // Unchanged counters leave a shared header shared.
+        if (
+            h.percent_completed,
+            h.files_in_error,
+            h.available_count,
+            h.waiting_for_user,
+        ) != (
+            percent_completed,
+            files_in_error,
+            available_count,
+            waiting_for_user,
+        ) {
+            let header = self.header_mut();
+            header.percent_completed = percent_completed;
+            header.files_in_error = files_in_error;
+            header.available_count = available_count;
+            header.waiting_for_user = waiting_for_user;
+        }
     }
 
     /// Counters and final status after any change of files.
@@ -274,8 +301,9 @@ impl Order {
 
     fn set_status(&mut self, status: OrderStatus, now: DateTime<Utc>) {
         if self.header.status != status {
-            self.header.status = status;
-            self.header.status_date = now;
+            let header = self.header_mut();
+            header.status = status;
+            header.status_date = now;
         }
     }
 
@@ -290,10 +318,9 @@ mod lifecycle;
 /// The tasks as an active order keeps them: without their selection requests, which only
 /// creation reads and the database keeps (an order picking ten items would otherwise hold
 /// their ids twice in memory for its whole life).
-fn resident(mut tasks: Vec<DatasetTask>) -> Vec<DatasetTask> {
+fn resident(mut tasks: Vec<DatasetTask>) -> Arc<[DatasetTask]> {
     for task in &mut tasks {
         task.selection_requests = Vec::new();
     }
-    tasks.shrink_to_fit();
-    tasks
+    tasks.into()
 }
