@@ -146,6 +146,12 @@ pub async fn refuse_unserved_methods(
 /// The documented paths, read once from the OpenAPI document.
 static DOCUMENTED: OnceLock<Documented> = OnceLock::new();
 
+/// Reads the documented paths at start-up, so that no request pays for building the OpenAPI
+/// document.
+pub fn prepare() {
+    DOCUMENTED.get_or_init(Documented::new);
+}
+
 /// The methods a path documents.
 fn served(item: &PathItem) -> Vec<Method> {
     [

@@ -22,6 +22,7 @@ use actix_web::web::ServiceConfig;
 /// resource serves are answered by `method_not_allowed::refuse_unserved_methods`, before
 /// routing.
 pub fn configure(cfg: &mut ServiceConfig) {
+    method_not_allowed::prepare();
     health::configure(cfg);
     events::configure(cfg);
     orders::configure(cfg);

@@ -121,11 +121,7 @@ impl Engine {
         // order at each change, read without a message (the message is the fallback before
         // the first publication).
         // Only the published snapshot is taken from the entry (no copy of the actor's address).
-        let published = self
-            .map
-            .get(&(tenant.clone(), order_id))
-            .filter(|entry| entry.addr.connected())
-            .map(|entry| entry.view.get());
+        let published = self.with_active(tenant, order_id, |entry| entry.view.get());
         match published {
             // Shared, not copied: readers keep what they derive from it with it.
             Some(Some(view)) => return Ok(view),
@@ -288,10 +284,21 @@ impl Engine {
 
     /// The actor of an order if it is active now (no activation).
     fn active(&self, tenant: &Tenant, id: i64) -> Option<Entry> {
+        self.with_active(tenant, id, Entry::clone)
+    }
+
+    /// What `read` takes from the entry of an order's actor if it is active now, under the
+    /// registry map's lock (no copy of the entry).
+    fn with_active<R>(
+        &self,
+        tenant: &Tenant,
+        id: i64,
+        read: impl FnOnce(&Entry) -> R,
+    ) -> Option<R> {
         self.map
             .get(&(tenant.clone(), id))
-            .map(|e| e.value().clone())
-            .filter(|e| e.addr.connected())
+            .filter(|entry| entry.addr.connected())
+            .map(|entry| read(entry.value()))
     }
 
     /// The actor of an order, activated from the database when needed; None when the order
